@@ -1,0 +1,1 @@
+//! slipway-dist: work in progress.

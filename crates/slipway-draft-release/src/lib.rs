@@ -1,0 +1,1 @@
+//! slipway-draft-release: work in progress.

@@ -1,0 +1,2 @@
+//! The `draft-release` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! slipway-fetch-assets: work in progress.

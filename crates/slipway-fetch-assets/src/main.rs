@@ -1,0 +1,2 @@
+//! The `fetch-assets` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! slipway-github: work in progress.

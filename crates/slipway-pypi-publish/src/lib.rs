@@ -1,0 +1,1 @@
+//! slipway-pypi-publish: work in progress.

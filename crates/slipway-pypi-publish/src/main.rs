@@ -1,0 +1,2 @@
+//! The `pypi-publish` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! slipway-pypi: work in progress.

@@ -1,0 +1,1 @@
+//! slipway-testkit: work in progress.

@@ -1,0 +1,1 @@
+//! slipway-version-bump: work in progress.

@@ -1,0 +1,2 @@
+//! The `version-bump` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! slipway-version: work in progress.
