@@ -93,19 +93,35 @@ impl InputSpec {
     }
 
     /// The default a local run uses: a literal default as is; `${{ github.token }}` falls back to
-    /// `GITHUB_TOKEN`/`GH_TOKEN`; other expressions have no local value.
+    /// `GITHUB_TOKEN`/`GH_TOKEN`; any other `${{ github.x }}` to the `GITHUB_X` variable the runner
+    /// sets (`github.repository` → `GITHUB_REPOSITORY`); other expressions have no local value.
     pub fn local_default(&self, env: &Env) -> Option<String> {
         let default = self.default?;
         if !default.contains("${{") {
             return Some(default.to_string());
         }
-        if default.replace(' ', "") == "${{github.token}}" {
+        let expr = default
+            .trim()
+            .strip_prefix("${{")?
+            .strip_suffix("}}")?
+            .trim();
+        let key = expr.strip_prefix("github.")?;
+        if key == "token" {
             return env
                 .get(crate::env::GITHUB_TOKEN)
                 .or_else(|| env.get(crate::env::GH_TOKEN))
                 .map(str::to_string);
         }
-        None
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let value = env
+            .get(&format!("GITHUB_{}", key.to_ascii_uppercase()))
+            .map(str::to_string);
+        if value.is_none() && key == "api_url" {
+            return Some(crate::context::DEFAULT_API_URL.to_string());
+        }
+        value
     }
 }
 
@@ -370,6 +386,8 @@ mod tests {
         InputSpec::list("files", "f").default("dist/*"),
         InputSpec::secret("token", "t").default("${{ github.token }}"),
         InputSpec::string("checksums", "c").default("SHA256SUMS"),
+        InputSpec::string("repository", "r").default("${{ github.repository }}"),
+        InputSpec::string("api-url", "a").default("${{ github.api_url }}"),
     ];
 
     fn inputs(args: &[&str], env: &[(&str, &str)]) -> Inputs {
@@ -429,6 +447,18 @@ mod tests {
         assert_eq!(i.string("token").unwrap(), "ghp_x");
         let i = inputs(&[], &[("INPUT_TOKEN", ""), ("GH_TOKEN", "gho_y")]);
         assert_eq!(i.string("token").unwrap(), "gho_y");
+    }
+
+    #[test]
+    fn github_expressions_resolve_from_the_runner_variables() {
+        let i = inputs(&[], &[("GITHUB_REPOSITORY", "o/r")]);
+        assert_eq!(i.string("repository").unwrap(), "o/r");
+        assert_eq!(i.string("api-url").unwrap(), "https://api.github.com");
+        let i = inputs(
+            &[],
+            &[("INPUT_REPOSITORY", "x/y"), ("GITHUB_REPOSITORY", "o/r")],
+        );
+        assert_eq!(i.string("repository").unwrap(), "x/y");
     }
 
     #[test]

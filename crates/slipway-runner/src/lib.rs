@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod context;
+pub mod docs;
 pub mod env;
 pub mod event;
 pub mod inputs;
