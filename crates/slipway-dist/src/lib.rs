@@ -1,1 +1,21 @@
-//! slipway-dist: work in progress.
+//! Python distribution files, read without Python.
+//!
+//! - [`DistFile::from_path`] parses a wheel or sdist file *name* (PEP 427/491, PEP 625, legacy sdists).
+//! - [`CoreMetadata::parse`] parses core metadata (`METADATA` / `PKG-INFO`, versions 1.0–2.6).
+//! - [`read_metadata`] pulls that metadata out of a wheel or sdist, reading only what it needs.
+//! - [`find_dists`] lists the dists in a directory; [`hash_file`] streams a file through the
+//!   digests an index upload needs.
+
+mod archive;
+mod error;
+mod filename;
+mod find;
+mod hash;
+mod metadata;
+
+pub use archive::read_metadata;
+pub use error::DistError;
+pub use filename::{DistFile, DistKind, normalize_name};
+pub use find::{FoundDists, find_dists};
+pub use hash::{Hashes, hash_file};
+pub use metadata::CoreMetadata;
