@@ -134,7 +134,9 @@ mod tests {
         );
         assert!(y.contains("  dry-run:\n    description: \"Say what would be done.\"\n    required: false\n    default: \"false\"\n"), "{y}");
         assert!(
-            y.contains("  version:\n    description: \"The version.\"\n    required: true\noutputs:"),
+            y.contains(
+                "  version:\n    description: \"The version.\"\n    required: true\noutputs:"
+            ),
             "{y}"
         );
         assert!(y.ends_with("entrypoint: \"/demo\"\n"));

@@ -11,6 +11,7 @@ pub mod env;
 pub mod event;
 pub mod inputs;
 pub mod outputs;
+pub mod progress;
 pub mod report;
 pub mod summary;
 
