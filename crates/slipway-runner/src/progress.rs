@@ -67,7 +67,7 @@ impl Progress {
 
     /// Records `n` more bytes and reports when a line (or a redraw) is due.
     pub fn advance(&mut self, n: u64) {
-        self.done = (self.done + n).min(self.total.max(self.done + n));
+        self.done += n;
         if self.quiet {
             return;
         }
