@@ -1,1 +1,26 @@
-//! slipway-pypi: work in progress.
+//! Uploading Python distributions to PyPI or any index with the legacy upload API.
+//!
+//! [`publish`] is the whole job: the local dists are found, read and checked ([`dists`]), the
+//! credentials come from a token or trusted publishing ([`oidc`]), then each file is compared
+//! with what the index already has ([`index`]) and streamed with a retry policy ([`upload`]).
+//! [`metadata`] holds the core-metadata field table and the checks PyPI applies.
+
+pub mod dists;
+pub mod http;
+pub mod index;
+pub mod metadata;
+pub mod oidc;
+pub mod publish;
+pub mod upload;
+pub mod urls;
+
+pub use dists::{LocalDist, LocalError, LocalOptions};
+pub use http::{Credentials, RetryPolicy};
+pub use oidc::{Claims, OidcEnv, TrustedPublishingError};
+pub use publish::{
+    FileReport, FileStatus, PublishError, PublishReport, PublishRequest, TrustedPublishing,
+    UploadError, publish,
+};
+pub use urls::{
+    PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, UrlError, derive_index_url, parse_secure_url,
+};

@@ -1,0 +1,555 @@
+//! The whole publish: local checks, credentials (token or trusted publishing), then each file in
+//! order — skipped when the index has the same bytes, refused when it has other bytes under the
+//! name, otherwise streamed, retried on 5xx and connection errors after re-checking the index.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use slipway_runner::Commands;
+use url::Url;
+
+use crate::dists::{LocalDist, LocalError, LocalOptions, common_version, scan};
+use crate::http::{ClientError, Clients, Credentials, RetryPolicy};
+use crate::index::{IndexError, IndexFile, download_sha256, project_files};
+use crate::oidc::{OidcEnv, TrustedPublishingError, mint_token};
+use crate::upload::{Answer, UploadForm, send};
+use crate::urls::{project_url, same_origin};
+
+/// When to use trusted publishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustedPublishing {
+    /// When no password is given.
+    #[default]
+    Auto,
+    /// Always; a password is an error.
+    Always,
+    /// Never; a password is required.
+    Never,
+}
+
+impl std::str::FromStr for TrustedPublishing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(Self::Auto),
+            "always" | "true" => Ok(Self::Always),
+            "never" | "false" => Ok(Self::Never),
+            _ => Err("expected `auto`, `always` or `never`".to_string()),
+        }
+    }
+}
+
+/// Everything one publish needs, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    /// The directory holding the dists.
+    pub packages_dir: PathBuf,
+    /// The legacy upload URL (already checked by [`crate::urls::parse_secure_url`]).
+    pub repository_url: Url,
+    /// The simple index for the existing-file check, if known.
+    pub index_url: Option<Url>,
+    /// The upload user (`__token__`).
+    pub user: String,
+    /// The password or API token; `None` for trusted publishing.
+    pub password: Option<SecretString>,
+    /// When to use trusted publishing.
+    pub trusted_publishing: TrustedPublishing,
+    /// The local checks.
+    pub local: LocalOptions,
+    /// Skip files the index has with the same bytes (else such a file is an error).
+    pub skip_existing: bool,
+    /// Do everything but upload.
+    pub dry_run: bool,
+    /// The OIDC environment for trusted publishing.
+    pub oidc: OidcEnv,
+    /// Retries on 5xx and connection errors.
+    pub retry: RetryPolicy,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// Sent and accepted.
+    Uploaded,
+    /// Already on the index with the same sha256.
+    Skipped,
+    /// Dry run: would have been uploaded.
+    WouldUpload,
+}
+
+impl FileStatus {
+    /// The word used in logs and the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploaded => "uploaded",
+            Self::Skipped => "skipped",
+            Self::WouldUpload => "would upload",
+        }
+    }
+}
+
+/// One file's line in the report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileReport {
+    /// The file name.
+    pub filename: String,
+    /// Project name (metadata).
+    pub name: String,
+    /// Version (metadata).
+    pub version: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// sha256, hex.
+    pub sha256: String,
+    /// blake2b-256, hex.
+    pub blake2_256: String,
+    /// What happened.
+    pub status: FileStatus,
+    /// Where a person sees the release.
+    pub project_url: String,
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishReport {
+    /// Every file handled, in order.
+    pub files: Vec<FileReport>,
+    /// The dists' version (distinct versions comma-separated).
+    pub version: String,
+    /// The index used for the existing-file check.
+    pub index_url: Option<Url>,
+}
+
+impl PublishReport {
+    /// File names with the given status.
+    pub fn names(&self, status: FileStatus) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|f| f.status == status)
+            .map(|f| f.filename.clone())
+            .collect()
+    }
+}
+
+/// Why one file could not be put on the index.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The index has other bytes under this file name.
+    #[error(
+        "`{filename}` is already on the index with other content: the index has sha256 `{index_sha256}`, the local file has sha256 `{local_sha256}`\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
+    )]
+    HashMismatch {
+        /// The file.
+        filename: String,
+        /// What the index has.
+        index_sha256: String,
+        /// What we have.
+        local_sha256: String,
+    },
+    /// The file exists and skipping is off, or its bytes cannot be compared.
+    #[error("`{filename}` already exists on the index ({reason})\nhint: {hint}")]
+    AlreadyExists {
+        /// The file.
+        filename: String,
+        /// The index's answer.
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
+    /// 401/403.
+    #[error(
+        "the index refused the credentials ({status}): {reason}\nhint: check `password` is a valid API token for this project (PyPI tokens start with `pypi-`, user `__token__`), or use trusted publishing"
+    )]
+    Auth {
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+    /// 405.
+    #[error(
+        "the index answered 405 Method Not Allowed at `{url}`: this is probably not an upload URL\nhint: `repository-url` must be the upload endpoint (PyPI: `https://upload.pypi.org/legacy/`), not the simple index (`…/simple/`)"
+    )]
+    WrongUrl {
+        /// The URL.
+        url: String,
+    },
+    /// Another 4xx.
+    #[error("the index rejected `{filename}` ({status}): {reason}")]
+    Rejected {
+        /// The file.
+        filename: String,
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+    /// A redirect that would carry the credentials elsewhere, or too many.
+    #[error(
+        "the upload URL `{from}` redirects to `{to}`, which is not the same host; credentials are not sent there\nhint: set `repository-url` to the final upload URL"
+    )]
+    Redirect {
+        /// The URL posted to.
+        from: String,
+        /// The redirect target.
+        to: String,
+    },
+    /// Still failing after every retry.
+    #[error(
+        "uploading `{filename}` failed {attempts} times; last error: {reason}\nhint: the index may be down; re-run the job later (files already uploaded are skipped)"
+    )]
+    GaveUp {
+        /// The file.
+        filename: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        reason: String,
+    },
+    /// The existing-file check failed.
+    #[error(
+        "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
+    )]
+    Index(#[from] IndexError),
+    /// Reading the local file failed mid-upload.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Why a publish failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The local files are not publishable (nothing was sent).
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    /// A password together with `trusted-publishing: always`.
+    #[error(
+        "`password` is set but `trusted-publishing` is `always`\nhint: remove `password` to publish with trusted publishing, or set `trusted-publishing: auto`"
+    )]
+    PasswordWithTrustedPublishing,
+    /// No password and trusted publishing disabled.
+    #[error(
+        "no `password` given and `trusted-publishing` is `never`\nhint: pass an API token as `password` (from a secret), or allow trusted publishing"
+    )]
+    NoCredentials,
+    /// Trusted publishing failed.
+    #[error(transparent)]
+    TrustedPublishing(#[from] TrustedPublishingError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// A file failed; `done` lists what is on the index already.
+    #[error("publishing stopped at `{filename}`; {}", done_text(done))]
+    Upload {
+        /// The file that failed.
+        filename: String,
+        /// Files handled before it.
+        done: Vec<FileReport>,
+        /// Why.
+        #[source]
+        source: UploadError,
+    },
+}
+
+fn done_text(done: &[FileReport]) -> String {
+    if done.is_empty() {
+        "nothing was uploaded".to_string()
+    } else {
+        let list: Vec<String> = done
+            .iter()
+            .map(|f| format!("`{}` ({})", f.filename, f.status.as_str()))
+            .collect();
+        format!("already on the index: {}", list.join(", "))
+    }
+}
+
+struct Session<'a> {
+    req: &'a PublishRequest,
+    clients: Clients,
+    auth: Option<Credentials>,
+    commands: &'a Commands,
+    pages: BTreeMap<String, Vec<IndexFile>>,
+}
+
+/// Publishes the dists of `req.packages_dir` and returns what happened to each file.
+pub async fn publish(
+    req: &PublishRequest,
+    commands: &Commands,
+) -> Result<PublishReport, PublishError> {
+    if req.password.is_some() && req.trusted_publishing == TrustedPublishing::Always {
+        return Err(PublishError::PasswordWithTrustedPublishing);
+    }
+    if req.password.is_none() && req.trusted_publishing == TrustedPublishing::Never {
+        return Err(PublishError::NoCredentials);
+    }
+    let dists = scan(&req.packages_dir, &req.local, commands)?;
+    let clients = Clients::new()?;
+    let auth = match &req.password {
+        Some(password) => Some(Credentials {
+            user: req.user.clone(),
+            password: password.clone(),
+        }),
+        None if req.dry_run => {
+            commands.notice("dry run: trusted publishing skipped (no upload token is minted)");
+            None
+        }
+        None => {
+            let token = mint_token(&clients.read, &req.repository_url, &req.oidc, commands).await?;
+            tracing::info!("trusted publishing: minted a short-lived upload token");
+            Some(Credentials {
+                user: "__token__".to_string(),
+                password: token,
+            })
+        }
+    };
+    if req.index_url.is_none() {
+        commands.notice(
+            "no `index-url` for this repository: files already on the index cannot be compared by hash before uploading",
+        );
+    }
+    let mut session = Session {
+        req,
+        clients,
+        auth,
+        commands,
+        pages: BTreeMap::new(),
+    };
+    let mut report = PublishReport {
+        files: Vec::new(),
+        version: common_version(&dists),
+        index_url: req.index_url.clone(),
+    };
+    for dist in &dists {
+        let status = session
+            .handle(dist)
+            .await
+            .map_err(|source| PublishError::Upload {
+                filename: dist.file.filename.clone(),
+                done: report.files.clone(),
+                source,
+            })?;
+        tracing::info!("{}: {}", dist.file.filename, status.as_str());
+        report.files.push(FileReport {
+            filename: dist.file.filename.clone(),
+            name: dist.name().to_string(),
+            version: dist.version().to_string(),
+            size: dist.hashes.size,
+            sha256: dist.hashes.sha256.clone(),
+            blake2_256: dist.hashes.blake2_256.clone(),
+            status,
+            project_url: project_url(
+                &req.repository_url,
+                req.index_url.as_ref(),
+                dist.name(),
+                dist.version(),
+            ),
+        });
+    }
+    Ok(report)
+}
+
+/// What the index says about one file.
+enum OnIndex {
+    Absent,
+    Same,
+    Other(String),
+}
+
+impl Session<'_> {
+    fn index_auth(&self) -> Option<&Credentials> {
+        let index = self.req.index_url.as_ref()?;
+        self.auth
+            .as_ref()
+            .filter(|_| same_origin(index, &self.req.repository_url))
+    }
+
+    /// Reads (or re-reads, with `fresh`) the project's page, retrying transient errors.
+    async fn lookup(&mut self, dist: &LocalDist, fresh: bool) -> Result<OnIndex, IndexError> {
+        let Some(index) = self.req.index_url.clone() else {
+            return Ok(OnIndex::Absent);
+        };
+        let key = crate::metadata::normalize_name(dist.name());
+        if fresh || !self.pages.contains_key(&key) {
+            let mut attempt = 1;
+            let files = loop {
+                match project_files(&self.clients.read, &index, dist.name(), self.index_auth())
+                    .await
+                {
+                    Ok(files) => break files,
+                    Err(e) if e.is_transient() && attempt < self.req.retry.attempts => {
+                        tracing::warn!("{e}; retrying");
+                        tokio::time::sleep(self.req.retry.delay(attempt)).await;
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            self.pages.insert(key.clone(), files);
+        }
+        let Some(file) = self.pages[&key]
+            .iter()
+            .find(|f| f.filename == dist.file.filename)
+            .cloned()
+        else {
+            return Ok(OnIndex::Absent);
+        };
+        let sha256 = match file.sha256 {
+            Some(sha) => sha,
+            None => download_sha256(&self.clients.read, &file.url, self.index_auth()).await?,
+        };
+        Ok(if sha256 == dist.hashes.sha256 {
+            OnIndex::Same
+        } else {
+            OnIndex::Other(sha256)
+        })
+    }
+
+    fn mismatch(dist: &LocalDist, index_sha256: String) -> UploadError {
+        UploadError::HashMismatch {
+            filename: dist.file.filename.clone(),
+            index_sha256,
+            local_sha256: dist.hashes.sha256.clone(),
+        }
+    }
+
+    fn existing(&self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
+        if self.req.skip_existing {
+            Ok(FileStatus::Skipped)
+        } else {
+            Err(UploadError::AlreadyExists {
+                filename: dist.file.filename.clone(),
+                reason: "same sha256 as the local file".into(),
+                hint: "set `skip-existing: true` to treat identical files as done".into(),
+            })
+        }
+    }
+
+    async fn handle(&mut self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
+        match self.lookup(dist, false).await? {
+            OnIndex::Same => return self.existing(dist),
+            OnIndex::Other(sha) => return Err(Self::mismatch(dist, sha)),
+            OnIndex::Absent => {}
+        }
+        let (fields, omitted) = dist.form_fields().map_err(|e| UploadError::Io {
+            path: dist.file.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        if !omitted.is_empty() {
+            self.commands.notice(&format!(
+                "`{}` declares Metadata-Version {}; left out of the upload form because the index would reject them: {}",
+                dist.file.filename,
+                dist.metadata.metadata_version(),
+                omitted.join(", ")
+            ));
+        }
+        if self.req.dry_run {
+            return Ok(FileStatus::WouldUpload);
+        }
+        let form = UploadForm {
+            fields,
+            path: dist.file.path.clone(),
+            filename: dist.file.filename.clone(),
+            size: dist.hashes.size,
+            boundary: format!(
+                "slipway-{}",
+                &dist.hashes.sha256[..32.min(dist.hashes.sha256.len())]
+            ),
+        };
+        self.upload(dist, &form).await
+    }
+
+    async fn upload(
+        &mut self,
+        dist: &LocalDist,
+        form: &UploadForm,
+    ) -> Result<FileStatus, UploadError> {
+        let mut url = self.req.repository_url.clone();
+        let mut attempt = 1;
+        let mut redirects = 0;
+        loop {
+            let answer = send(&self.clients.upload, &url, form, self.auth.as_ref())
+                .await
+                .map_err(|source| UploadError::Io {
+                    path: dist.file.path.clone(),
+                    source,
+                })?;
+            match answer {
+                Answer::Accepted => return Ok(FileStatus::Uploaded),
+                Answer::Duplicate { status, reason } => {
+                    return match self.lookup(dist, true).await {
+                        Ok(OnIndex::Same) => self.existing(dist),
+                        Ok(OnIndex::Other(sha)) => Err(Self::mismatch(dist, sha)),
+                        _ => Err(UploadError::AlreadyExists {
+                            filename: dist.file.filename.clone(),
+                            reason: format!("{status}: {reason}"),
+                            hint: if self.req.index_url.is_some() {
+                                "the index refuses the file but its simple page does not list it; check `index-url` belongs to this repository".into()
+                            } else {
+                                "set `index-url` to the repository's simple index so slipway can compare hashes".into()
+                            },
+                        }),
+                    };
+                }
+                Answer::Redirect { status, location } => {
+                    if !same_origin(&url, &location) || redirects >= 5 {
+                        return Err(UploadError::Redirect {
+                            from: url.to_string(),
+                            to: location.to_string(),
+                        });
+                    }
+                    self.commands.warning(&format!(
+                        "the upload URL `{url}` answered {status}, redirecting to `{location}`; set `repository-url` to it"
+                    ));
+                    url = location;
+                    redirects += 1;
+                }
+                Answer::Transient { reason } => {
+                    if attempt >= self.req.retry.attempts {
+                        return Err(UploadError::GaveUp {
+                            filename: dist.file.filename.clone(),
+                            attempts: attempt,
+                            reason,
+                        });
+                    }
+                    let delay = self.req.retry.delay(attempt);
+                    self.commands.warning(&format!(
+                        "uploading `{}` failed ({reason}); checking the index and retrying in {:.1}s (attempt {} of {})",
+                        dist.file.filename,
+                        delay.as_secs_f64(),
+                        attempt + 1,
+                        self.req.retry.attempts
+                    ));
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    // The failed attempt may have landed: look before sending it again.
+                    match self.lookup(dist, true).await {
+                        Ok(OnIndex::Same) => return Ok(FileStatus::Uploaded),
+                        Ok(OnIndex::Other(sha)) => return Err(Self::mismatch(dist, sha)),
+                        Ok(OnIndex::Absent) => {}
+                        Err(e) => tracing::warn!("re-checking the index failed: {e}"),
+                    }
+                }
+                Answer::Rejected { status, reason } => {
+                    return Err(match status {
+                        401 | 403 => UploadError::Auth { status, reason },
+                        405 => UploadError::WrongUrl {
+                            url: url.to_string(),
+                        },
+                        _ => UploadError::Rejected {
+                            filename: dist.file.filename.clone(),
+                            status,
+                            reason,
+                        },
+                    });
+                }
+            }
+        }
+    }
+}

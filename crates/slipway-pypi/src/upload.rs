@@ -1,0 +1,331 @@
+//! One upload attempt: the multipart/form-data body (metadata fields, then `content` streamed
+//! from disk with an exact Content-Length), progress lines, and what the answer means.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use reqwest::StatusCode;
+use url::Url;
+
+use crate::http::{Credentials, body_text};
+
+/// Everything sent for one file: the form fields in order, and the file as `content`.
+#[derive(Debug, Clone)]
+pub struct UploadForm {
+    /// `(name, value)` pairs, sent in this order before `content`.
+    pub fields: Vec<(String, String)>,
+    /// The file to stream.
+    pub path: PathBuf,
+    /// Its name as sent in the `content` part.
+    pub filename: String,
+    /// Its size in bytes (the Content-Length is computed from it).
+    pub size: u64,
+    /// A boundary that occurs nowhere in the form (derived from the file's sha256).
+    pub boundary: String,
+}
+
+impl UploadForm {
+    /// The bytes before the file: every field part, then the `content` part's header.
+    pub fn head(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, value) in &self.fields {
+            out.extend_from_slice(
+                format!(
+                    "--{}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n",
+                    self.boundary
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(
+            format!(
+                "--{}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                self.boundary,
+                self.filename.replace('"', "%22")
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    /// The bytes after the file: the closing boundary.
+    pub fn tail(&self) -> Vec<u8> {
+        format!("\r\n--{}--\r\n", self.boundary).into_bytes()
+    }
+
+    /// The `Content-Type` header value.
+    pub fn content_type(&self) -> String {
+        format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The exact body length: head + file + tail.
+    pub fn content_length(&self) -> u64 {
+        self.head().len() as u64 + self.size + self.tail().len() as u64
+    }
+
+    /// A fresh streaming body (each attempt opens the file again). The file is read in 64 KiB
+    /// chunks, and a progress line is logged about every 10 % or 5 seconds for files over 8 MiB.
+    pub async fn body(&self) -> std::io::Result<reqwest::Body> {
+        let file = tokio::fs::File::open(&self.path).await?;
+        let head: std::io::Result<Bytes> = Ok(Bytes::from(self.head()));
+        let tail: std::io::Result<Bytes> = Ok(Bytes::from(self.tail()));
+        let mut progress = Progress::new(self.filename.clone(), self.size);
+        let file = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(
+            move |chunk: std::io::Result<Bytes>| {
+                if let Ok(c) = &chunk {
+                    progress.advance(c.len() as u64);
+                }
+                chunk
+            },
+        );
+        let stream = futures_util::stream::iter([head])
+            .chain(file)
+            .chain(futures_util::stream::iter([tail]));
+        Ok(reqwest::Body::wrap_stream(stream))
+    }
+}
+
+/// Progress lines for one transfer.
+struct Progress {
+    name: String,
+    total: u64,
+    sent: u64,
+    next_percent: u64,
+    last: Instant,
+    start: Instant,
+}
+
+/// Files smaller than this upload without progress lines.
+const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+impl Progress {
+    fn new(name: String, total: u64) -> Self {
+        let now = Instant::now();
+        Self {
+            name,
+            total,
+            sent: 0,
+            next_percent: 10,
+            last: now,
+            start: now,
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.sent += n;
+        if self.total < PROGRESS_MIN_BYTES {
+            return;
+        }
+        let percent = self.sent * 100 / self.total.max(1);
+        let due = percent >= self.next_percent || self.last.elapsed() >= Duration::from_secs(5);
+        if due && self.sent < self.total {
+            let secs = self.start.elapsed().as_secs_f64().max(0.001);
+            tracing::info!(
+                "uploading {}: {percent}% ({} of {} MiB, {:.1} MiB/s)",
+                self.name,
+                self.sent / (1024 * 1024),
+                self.total / (1024 * 1024),
+                self.sent as f64 / secs / (1024.0 * 1024.0)
+            );
+            self.next_percent = (percent / 10 + 1) * 10;
+            self.last = Instant::now();
+        }
+    }
+}
+
+/// What one attempt's answer means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// 2xx: the index took the file.
+    Accepted,
+    /// The index says the file exists (PyPI 400 "File already exists", pypiserver 409/400,
+    /// devpi 409); whether with the same bytes is for the caller to find out.
+    Duplicate {
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+    /// A redirect to `location`.
+    Redirect {
+        /// The status (301, 302, 307, 308).
+        status: u16,
+        /// The absolute target.
+        location: Url,
+    },
+    /// 5xx or no answer: worth retrying after checking the index.
+    Transient {
+        /// What happened.
+        reason: String,
+    },
+    /// Any other 4xx: final.
+    Rejected {
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+}
+
+fn is_duplicate(status: StatusCode, reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    status == StatusCode::CONFLICT
+        || (status == StatusCode::BAD_REQUEST
+            && (lower.contains("already exist") || lower.contains("file exists")))
+}
+
+/// Classifies a response's status and body text.
+pub fn classify(status: StatusCode, location: Option<Url>, reason: String) -> Answer {
+    if status.is_success() {
+        Answer::Accepted
+    } else if status.is_redirection() {
+        match location {
+            Some(location) => Answer::Redirect {
+                status: status.as_u16(),
+                location,
+            },
+            None => Answer::Rejected {
+                status: status.as_u16(),
+                reason: format!("redirect without a Location header: {reason}"),
+            },
+        }
+    } else if is_duplicate(status, &reason) {
+        Answer::Duplicate {
+            status: status.as_u16(),
+            reason,
+        }
+    } else if status.is_server_error() {
+        Answer::Transient {
+            reason: format!("{status}: {reason}"),
+        }
+    } else {
+        Answer::Rejected {
+            status: status.as_u16(),
+            reason,
+        }
+    }
+}
+
+/// Sends the form once to `url` and classifies the answer. A transport error (connection
+/// refused, reset, timeout) is [`Answer::Transient`]; reading the local file failing is an
+/// `Err`.
+pub async fn send(
+    client: &reqwest::Client,
+    url: &Url,
+    form: &UploadForm,
+    auth: Option<&Credentials>,
+) -> std::io::Result<Answer> {
+    let body = form.body().await?;
+    let mut request = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, form.content_type())
+        .header(reqwest::header::CONTENT_LENGTH, form.content_length())
+        .body(body);
+    if let Some(auth) = auth {
+        request = auth.apply(request);
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Answer::Transient {
+                reason: transport_reason(&e),
+            });
+        }
+    };
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| url.join(l).ok());
+    let text = match response.text().await {
+        Ok(t) => t,
+        Err(e) if status.is_success() => {
+            tracing::debug!("could not read the upload answer's body: {e}");
+            String::new()
+        }
+        Err(e) => {
+            return Ok(Answer::Transient {
+                reason: transport_reason(&e),
+            });
+        }
+    };
+    Ok(classify(status, location, body_text(&text)))
+}
+
+/// A transport error with its causes, on one line (no URL credentials: we never put any in URLs).
+pub fn transport_reason(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_of_each_server_map_to_one_answer() {
+        let dup = |s: u16, r: &str| {
+            matches!(
+                classify(StatusCode::from_u16(s).unwrap(), None, r.into()),
+                Answer::Duplicate { .. }
+            )
+        };
+        assert!(dup(
+            400,
+            "400 File already exists ('x', with blake2_256 hash 'y')"
+        ));
+        assert!(dup(409, "Conflict"));
+        assert!(!dup(400, "Invalid value for classifiers"));
+        assert!(matches!(
+            classify(StatusCode::SERVICE_UNAVAILABLE, None, String::new()),
+            Answer::Transient { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::FORBIDDEN, None, String::new()),
+            Answer::Rejected { status: 403, .. }
+        ));
+    }
+
+    #[test]
+    fn form_layout_and_length() {
+        let dir = std::env::temp_dir().join(format!("slipway-form-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.whl");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let form = UploadForm {
+            fields: vec![
+                ("name".into(), "demo".into()),
+                ("classifiers".into(), "A".into()),
+            ],
+            path,
+            filename: "a.whl".into(),
+            size: 10,
+            boundary: "B".into(),
+        };
+        let head = String::from_utf8(form.head()).unwrap();
+        assert!(
+            head.starts_with(
+                "--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\ndemo\r\n"
+            )
+        );
+        assert!(
+            head.ends_with("filename=\"a.whl\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        );
+        assert_eq!(form.content_length(), head.len() as u64 + 10 + 9);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
