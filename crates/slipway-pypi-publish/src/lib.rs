@@ -1,1 +1,243 @@
-//! slipway-pypi-publish: work in progress.
+//! `pypi-publish`: puts the dists of a directory on PyPI, TestPyPI or any index, with an API
+//! token or trusted publishing, idempotent by hash.
+//!
+//! The binary reads the inputs into a [`slipway_pypi::PublishRequest`] ([`request_from`]),
+//! calls [`slipway_pypi::publish`], and writes the report as outputs and a step summary
+//! ([`write_outputs`], [`summary`]).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use slipway_pypi::{
+    FileReport, FileStatus, LocalOptions, OidcEnv, PublishReport, PublishRequest, RetryPolicy,
+    TrustedPublishing,
+};
+use slipway_runner::progress::human_bytes;
+use slipway_runner::summary::cell;
+use slipway_runner::{Action, HintExt, InputSpec, OutputSpec, Summary, Tool, env};
+
+/// The tool's declaration: action.yml, `--help` and the README are generated from it.
+pub static TOOL: Tool = Tool {
+    name: "pypi-publish",
+    title: "slipway pypi-publish",
+    description: "Upload a directory of sdists and wheels to PyPI, TestPyPI or any package index, with trusted publishing or an API token; files already there with the same bytes are skipped, files there with other bytes fail the step.",
+    inputs: &[
+        InputSpec::string(
+            "packages-dir",
+            "Directory holding the dists to upload (relative to the workspace).",
+        )
+        .default("dist"),
+        InputSpec::string(
+            "repository-url",
+            "The index's legacy upload URL (TestPyPI: https://test.pypi.org/legacy/).",
+        )
+        .default(slipway_pypi::PYPI_UPLOAD_URL),
+        InputSpec::string(
+            "index-url",
+            "The index's simple API, used to find files that are already there; derived for PyPI and TestPyPI (e.g. https://pypi.org/simple/).",
+        ),
+        InputSpec::string("user", "User for the upload; API tokens use __token__.")
+            .default("__token__"),
+        InputSpec::secret(
+            "password",
+            "API token (or password). Leave empty to use trusted publishing.",
+        ),
+        InputSpec::string(
+            "trusted-publishing",
+            "auto (when no password is given), always, or never.",
+        )
+        .default("auto"),
+        InputSpec::string(
+            "expected-version",
+            "Fail before uploading anything unless every dist has this version (e.g. the release's version).",
+        ),
+        InputSpec::bool(
+            "skip-existing",
+            true,
+            "Skip files the index already has with the same sha256 (a file there with other bytes always fails).",
+        ),
+        InputSpec::bool(
+            "verify-metadata",
+            true,
+            "Check each dist's metadata the way PyPI does before uploading anything.",
+        ),
+        InputSpec::bool(
+            "print-hash",
+            true,
+            "Show each file's sha256 and blake2_256 in the log and the step summary.",
+        ),
+        InputSpec::bool(
+            "attestations",
+            true,
+            "Upload the <dist>.publish.attestation file found beside a dist, if any.",
+        ),
+        InputSpec::bool(
+            "dry-run",
+            false,
+            "Do everything but upload: read, verify and check the index, and say what would be uploaded.",
+        ),
+    ],
+    outputs: &[
+        OutputSpec::new(
+            "uploaded",
+            "JSON list of the file names uploaded by this run.",
+        ),
+        OutputSpec::new(
+            "skipped",
+            "JSON list of the file names skipped because the index already had them with the same sha256.",
+        ),
+        OutputSpec::new(
+            "version",
+            "The version of the dists (comma-separated if they differ).",
+        ),
+    ],
+};
+
+fn parse_url(value: &str) -> Result<url::Url, String> {
+    slipway_pypi::parse_secure_url(value).map_err(|e| e.to_string())
+}
+
+/// Reads and validates every input and the OIDC environment; errors name the input and value.
+pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
+    let i = &action.inputs;
+    let workspace = action
+        .env
+        .path(env::GITHUB_WORKSPACE)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let packages_dir = workspace.join(i.string("packages-dir").unwrap_or_else(|| "dist".into()));
+    let repository_url = i
+        .parsed("repository-url", parse_url)?
+        .map(Ok)
+        .unwrap_or_else(|| parse_url(slipway_pypi::PYPI_UPLOAD_URL))
+        .map_err(anyhow::Error::msg)?;
+    let index_url = match i.parsed("index-url", parse_url)? {
+        Some(url) => Some(url),
+        None => slipway_pypi::derive_index_url(&repository_url),
+    };
+    let trusted_publishing = i
+        .parsed("trusted-publishing", |v| v.parse::<TrustedPublishing>())?
+        .unwrap_or_default();
+    let password = i.secret("password", &action.commands);
+    let request_token = action
+        .env
+        .get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+        .map(|t| {
+            action.commands.add_mask(t);
+            secrecy::SecretString::from(t.to_string())
+        });
+    let event = action
+        .event()
+        .context("reading the event payload")
+        .hint("GITHUB_EVENT_PATH must name the event's JSON file")?;
+    Ok(PublishRequest {
+        packages_dir,
+        repository_url,
+        index_url,
+        user: i.string("user").unwrap_or_else(|| "__token__".into()),
+        password,
+        trusted_publishing,
+        local: LocalOptions {
+            verify_metadata: i.bool("verify-metadata")?,
+            expected_version: i.string("expected-version"),
+            attestations: i.bool("attestations")?,
+        },
+        skip_existing: i.bool("skip-existing")?,
+        dry_run: i.bool("dry-run")?,
+        oidc: OidcEnv {
+            request_url: action
+                .env
+                .get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
+                .map(str::to_string),
+            request_token,
+            event_name: action.context.event_name.clone(),
+            event,
+        },
+        retry: RetryPolicy::default(),
+    })
+}
+
+/// Writes the `uploaded`, `skipped` and `version` outputs.
+pub fn write_outputs(action: &mut Action, report: &PublishReport) -> anyhow::Result<()> {
+    let uploaded = serde_json::to_string(&report.names(FileStatus::Uploaded))?;
+    let skipped = serde_json::to_string(&report.names(FileStatus::Skipped))?;
+    action.output("uploaded", uploaded)?;
+    action.output("skipped", skipped)?;
+    action.output("version", &report.version)?;
+    Ok(())
+}
+
+/// Adds the report's table to the step summary: file, size, hashes (with `print-hash`),
+/// status and project link. `failed` names a file that stopped the run.
+pub fn summary(
+    summary: &mut Summary,
+    files: &[FileReport],
+    print_hash: bool,
+    dry_run: bool,
+    failed: Option<&str>,
+) {
+    let title = if dry_run {
+        "pypi-publish (dry run)"
+    } else {
+        "pypi-publish"
+    };
+    summary.heading(2, title);
+    if files.is_empty() && failed.is_none() {
+        summary.paragraph("No files were handled.");
+        return;
+    }
+    let mut header = vec!["File", "Size"];
+    if print_hash {
+        header.extend(["sha256", "blake2_256"]);
+    }
+    header.extend(["Status", "Project"]);
+    let mut rows: Vec<Vec<String>> = files
+        .iter()
+        .map(|f| {
+            let mut row = vec![format!("`{}`", f.filename), human_bytes(f.size)];
+            if print_hash {
+                row.push(format!("`{}`", f.sha256));
+                row.push(format!("`{}`", f.blake2_256));
+            }
+            row.push(f.status.as_str().to_string());
+            row.push(format!(
+                "[{} {}]({})",
+                cell(&f.name),
+                cell(&f.version),
+                f.project_url
+            ));
+            row
+        })
+        .collect();
+    if let Some(name) = failed {
+        let mut row = vec![format!("`{name}`"), String::new()];
+        if print_hash {
+            row.extend([String::new(), String::new()]);
+        }
+        row.extend(["**failed**".to_string(), String::new()]);
+        rows.push(row);
+    }
+    summary.table(&header, &rows);
+}
+
+/// Logs one line per file (with hashes when asked), for the job log.
+pub fn log_files(files: &[FileReport], print_hash: bool) {
+    for f in files {
+        if print_hash {
+            tracing::info!(
+                "{} {} ({}): sha256 {} blake2_256 {}",
+                f.status.as_str(),
+                f.filename,
+                human_bytes(f.size),
+                f.sha256,
+                f.blake2_256
+            );
+        } else {
+            tracing::info!(
+                "{} {} ({})",
+                f.status.as_str(),
+                f.filename,
+                human_bytes(f.size)
+            );
+        }
+    }
+}

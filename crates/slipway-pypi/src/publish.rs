@@ -335,7 +335,6 @@ pub async fn publish(
                 done: report.files.clone(),
                 source,
             })?;
-        tracing::info!("{}: {}", dist.file.filename, status.as_str());
         report.files.push(FileReport {
             filename: dist.file.filename.clone(),
             name: dist.name().to_string(),
@@ -457,6 +456,7 @@ impl Session<'_> {
             path: dist.file.path.clone(),
             filename: dist.file.filename.clone(),
             size: dist.hashes.size,
+            in_actions: self.commands.in_actions(),
             boundary: format!(
                 "slipway-{}",
                 &dist.hashes.sha256[..32.min(dist.hashes.sha256.len())]

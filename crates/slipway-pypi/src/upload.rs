@@ -2,11 +2,11 @@
 //! from disk with an exact Content-Length), progress lines, and what the answer means.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
+use slipway_runner::progress::Progress;
 use url::Url;
 
 use crate::http::{Credentials, body_text};
@@ -24,6 +24,8 @@ pub struct UploadForm {
     pub size: u64,
     /// A boundary that occurs nowhere in the form (derived from the file's sha256).
     pub boundary: String,
+    /// Progress as workflow-log lines (`true`) or a live bar on a terminal (`false`).
+    pub in_actions: bool,
 }
 
 impl UploadForm {
@@ -68,16 +70,24 @@ impl UploadForm {
     }
 
     /// A fresh streaming body (each attempt opens the file again). The file is read in 64 KiB
-    /// chunks, and a progress line is logged about every 10 % or 5 seconds for files over 8 MiB.
+    /// chunks, with the runner's progress lines (every ~10 % or 5 s, files over 8 MiB).
     pub async fn body(&self) -> std::io::Result<reqwest::Body> {
         let file = tokio::fs::File::open(&self.path).await?;
         let head: std::io::Result<Bytes> = Ok(Bytes::from(self.head()));
         let tail: std::io::Result<Bytes> = Ok(Bytes::from(self.tail()));
-        let mut progress = Progress::new(self.filename.clone(), self.size);
+        let total = self.size;
+        let mut progress = Progress::new(
+            format!("uploading {}", self.filename),
+            self.size,
+            self.in_actions,
+        );
         let file = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(
             move |chunk: std::io::Result<Bytes>| {
                 if let Ok(c) = &chunk {
                     progress.advance(c.len() as u64);
+                    if progress.done() >= total {
+                        progress.finish();
+                    }
                 }
                 chunk
             },
@@ -86,54 +96,6 @@ impl UploadForm {
             .chain(file)
             .chain(futures_util::stream::iter([tail]));
         Ok(reqwest::Body::wrap_stream(stream))
-    }
-}
-
-/// Progress lines for one transfer.
-struct Progress {
-    name: String,
-    total: u64,
-    sent: u64,
-    next_percent: u64,
-    last: Instant,
-    start: Instant,
-}
-
-/// Files smaller than this upload without progress lines.
-const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
-
-impl Progress {
-    fn new(name: String, total: u64) -> Self {
-        let now = Instant::now();
-        Self {
-            name,
-            total,
-            sent: 0,
-            next_percent: 10,
-            last: now,
-            start: now,
-        }
-    }
-
-    fn advance(&mut self, n: u64) {
-        self.sent += n;
-        if self.total < PROGRESS_MIN_BYTES {
-            return;
-        }
-        let percent = self.sent * 100 / self.total.max(1);
-        let due = percent >= self.next_percent || self.last.elapsed() >= Duration::from_secs(5);
-        if due && self.sent < self.total {
-            let secs = self.start.elapsed().as_secs_f64().max(0.001);
-            tracing::info!(
-                "uploading {}: {percent}% ({} of {} MiB, {:.1} MiB/s)",
-                self.name,
-                self.sent / (1024 * 1024),
-                self.total / (1024 * 1024),
-                self.sent as f64 / secs / (1024.0 * 1024.0)
-            );
-            self.next_percent = (percent / 10 + 1) * 10;
-            self.last = Instant::now();
-        }
     }
 }
 
@@ -315,6 +277,7 @@ mod tests {
             filename: "a.whl".into(),
             size: 10,
             boundary: "B".into(),
+            in_actions: true,
         };
         let head = String::from_utf8(form.head()).unwrap();
         assert!(
