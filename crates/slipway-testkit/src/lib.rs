@@ -1,1 +1,9 @@
-//! slipway-testkit: work in progress.
+//! slipway-testkit: the real-parts test kit every slipway crate tests with (dev-only).
+//!
+//! - [`github`]: a stateful fake of GitHub's REST API (releases, assets, tags, contents) on
+//!   local ports, faithful to the documented behaviour, with fault injection and a request log.
+//! - [`harness`]: runs a built binary the way the Actions runner runs a container action
+//!   (`INPUT_*` variables, `GITHUB_OUTPUT`, event.json) and parses what it wrote.
+
+pub mod github;
+pub mod harness;

@@ -1,0 +1,145 @@
+//! The request log: what each request asked for and how it was answered, with timings.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::Shared;
+use super::route::{Host, RouteKind};
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// The host it was sent to.
+    pub host: Host,
+    /// The endpoint it was classified as.
+    pub route: RouteKind,
+    /// HTTP method.
+    pub method: String,
+    /// Path, as sent (not decoded).
+    pub path: String,
+    /// Query string without `?`, if any.
+    pub query: Option<String>,
+    /// The `Authorization` header, verbatim (so tests can assert who saw the token).
+    pub authorization: Option<String>,
+    /// The `Accept` header.
+    pub accept: Option<String>,
+    /// The `Content-Length` header of the request.
+    pub content_length: Option<u64>,
+    /// When the request arrived.
+    pub started: Instant,
+    /// When its response body ended (or the connection was dropped).
+    pub finished: Instant,
+    /// Response status; `0` when no response was sent (connection reset).
+    pub status: u16,
+    /// Bytes of the request body that were read.
+    pub request_body_len: u64,
+    /// Bytes of the response body that were sent.
+    pub body_len: u64,
+}
+
+impl RequestRecord {
+    /// True when this request and `other` were in flight at the same time.
+    pub fn overlaps(&self, other: &RequestRecord) -> bool {
+        self.started < other.finished && other.started < self.finished
+    }
+}
+
+/// The largest number of `records` that were in flight at one moment (e.g. concurrent downloads).
+pub fn max_concurrency<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> usize {
+    let mut events: Vec<(Instant, i32)> = Vec::new();
+    for r in records {
+        events.push((r.started, 1));
+        events.push((r.finished, -1));
+    }
+    // Ends sort before starts at the same instant: touching intervals do not overlap.
+    events.sort();
+    let (mut now, mut max) = (0i32, 0i32);
+    for (_, delta) in events {
+        now += delta;
+        max = max.max(now);
+    }
+    max as usize
+}
+
+/// Holds a record until its request ends, then appends it to the log (also when dropped early
+/// because the connection went away).
+#[derive(Debug)]
+pub(crate) struct LogGuard {
+    shared: Arc<Shared>,
+    record: Option<RequestRecord>,
+    request_bytes: Arc<AtomicU64>,
+}
+
+impl LogGuard {
+    pub fn new(shared: Arc<Shared>, record: Option<RequestRecord>) -> Self {
+        Self {
+            shared,
+            record,
+            request_bytes: Arc::default(),
+        }
+    }
+
+    /// The counter the request body adds its bytes to.
+    pub fn request_counter(&self) -> Arc<AtomicU64> {
+        self.request_bytes.clone()
+    }
+
+    pub fn set_status(&mut self, status: u16) {
+        if let Some(r) = &mut self.record {
+            r.status = status;
+        }
+    }
+
+    pub fn add_body_bytes(&mut self, n: u64) {
+        if let Some(r) = &mut self.record {
+            r.body_len += n;
+        }
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.finished = Instant::now();
+            record.request_body_len = self.request_bytes.load(Ordering::Relaxed);
+            if let Ok(mut state) = self.shared.state.lock() {
+                state.log.push(record);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn rec(start: u64, end: u64, base: Instant) -> RequestRecord {
+        RequestRecord {
+            host: Host::Storage,
+            route: RouteKind::StorageDownload,
+            method: "GET".into(),
+            path: "/".into(),
+            query: None,
+            authorization: None,
+            accept: None,
+            content_length: None,
+            started: base + Duration::from_millis(start),
+            finished: base + Duration::from_millis(end),
+            status: 200,
+            request_body_len: 0,
+            body_len: 0,
+        }
+    }
+
+    #[test]
+    fn concurrency_counts_overlaps_only() {
+        let t = Instant::now();
+        let v = [rec(0, 10, t), rec(5, 15, t), rec(6, 8, t), rec(15, 20, t)];
+        assert_eq!(max_concurrency(&v), 3);
+        assert!(v[0].overlaps(&v[1]));
+        assert!(!v[1].overlaps(&v[3]));
+        assert_eq!(max_concurrency(&v[3..]), 1);
+    }
+}

@@ -1,0 +1,381 @@
+//! The accept loops and the per-request wrapper every host shares: classify, log, inject
+//! faults, check the token, dispatch, add rate-limit headers.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use super::Shared;
+use super::fault::{FaultAction, fire};
+use super::log::{LogGuard, RequestRecord};
+use super::model::{RATE_LIMIT, error_body};
+use super::route::{Host, Route, RouteKind, classify};
+use super::api;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Lets a request's handling drop its whole connection (a reset, as a network failure looks).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnCtl(Arc<Notify>);
+
+impl ConnCtl {
+    fn abort(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// What a handler gets: the classified route and the request's parts.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub shared: Arc<Shared>,
+    pub route: Route,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    /// Uploads: answer 502 after creating the asset ([`FaultAction::FailAfterCreate`]).
+    pub fail_after_create: bool,
+}
+
+impl Ctx {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value, if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A JSON response with `status`.
+pub(crate) fn json(status: u16, body: Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+/// GitHub's 404: `{"message":"Not Found"}`.
+pub(crate) fn not_found() -> Response {
+    json(404, error_body("Not Found"))
+}
+
+/// Accepts connections on `listener` until the task is dropped.
+pub(crate) async fn serve(listener: TcpListener, host: Host, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let ctl = ConnCtl::default();
+            let svc_ctl = ctl.clone();
+            let service = hyper::service::service_fn(move |req| {
+                handle(shared.clone(), host, svc_ctl.clone(), req)
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            // Dropping the connection with unread input makes the kernel send a reset.
+            tokio::select! {
+                _ = conn => {}
+                _ = ctl.0.notified() => {}
+            }
+        });
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    host: Host,
+    conn: ConnCtl,
+    req: Request<Incoming>,
+) -> Result<Response<Tracked>, Infallible> {
+    let (parts, incoming) = req.into_parts();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let accept = header("accept");
+    let octet = accept
+        .as_deref()
+        .is_some_and(|a| a.contains("application/octet-stream"));
+    let route = classify(host, &method, &path, octet);
+    let record = (route.kind != RouteKind::Admin).then(|| RequestRecord {
+        host,
+        route: route.kind,
+        method: method.clone(),
+        path: path.clone(),
+        query: parts.uri.query().map(str::to_string),
+        authorization: header("authorization"),
+        accept,
+        content_length: header("content-length").and_then(|v| v.parse().ok()),
+        started: Instant::now(),
+        finished: Instant::now(),
+        status: 0,
+        request_body_len: 0,
+        body_len: 0,
+    });
+    let guard = LogGuard::new(shared.clone(), record);
+    let action = if route.kind == RouteKind::Admin {
+        None
+    } else {
+        let mut state = shared.lock();
+        fire(&mut state.faults, host, &method, &path, route.kind)
+    };
+    let mut out = Shaping::default();
+    let mut reset_request = None;
+    let mut fail_after_create = false;
+    match action {
+        Some(FaultAction::Respond {
+            status,
+            headers,
+            body,
+        }) => {
+            let mut resp = json(status, body);
+            if host != Host::Storage {
+                rate_headers(&shared, &mut resp, true);
+            }
+            set_headers(&mut resp, &headers);
+            return Ok(finish(resp, guard, out));
+        }
+        Some(FaultAction::Delay(d)) => tokio::time::sleep(d).await,
+        Some(FaultAction::ResetConnection) => {
+            conn.abort();
+            std::future::pending::<()>().await;
+        }
+        Some(FaultAction::ResetRequestBody { after_bytes }) => reset_request = Some(after_bytes),
+        Some(FaultAction::ResetResponseBody { after_bytes }) => out.reset_after = Some(after_bytes),
+        Some(FaultAction::Corrupt) => out.corrupt = true,
+        Some(FaultAction::FailAfterCreate) => fail_after_create = true,
+        None => {}
+    }
+    let body = Body::new(RequestBody {
+        inner: incoming,
+        read: guard.request_counter(),
+        reset_after: reset_request,
+        conn,
+    });
+    let ctx = Ctx {
+        shared: shared.clone(),
+        query: url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+        route,
+        path,
+        headers: parts.headers,
+        fail_after_create,
+    };
+    let needs_token = !matches!(
+        ctx.route.kind,
+        RouteKind::Admin
+            | RouteKind::Unexpected
+            | RouteKind::StorageDownload
+            | RouteKind::BrowserDownload
+    );
+    let mut resp = match check_token(&ctx) {
+        Err(denied) if needs_token => denied,
+        _ => api::dispatch(&ctx, body).await,
+    };
+    if host != Host::Storage && ctx.route.kind != RouteKind::Admin {
+        rate_headers(&shared, &mut resp, ctx.route.kind != RouteKind::RateLimit);
+    }
+    Ok(finish(resp, guard, out))
+}
+
+/// Accepts `Authorization: Bearer <t>` or `token <t>` with the configured token; otherwise
+/// GitHub's 401s.
+fn check_token(ctx: &Ctx) -> Result<(), Response> {
+    let Some(value) = ctx.header("authorization") else {
+        return Err(json(401, error_body("Requires authentication")));
+    };
+    let presented = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .or_else(|| value.strip_prefix("token "))
+        .map(str::trim);
+    let state = ctx.shared.lock();
+    match presented {
+        Some(t) if t == state.token => Ok(()),
+        _ => Err(json(401, error_body("Bad credentials"))),
+    }
+}
+
+fn rate_headers(shared: &Shared, resp: &mut Response, count: bool) {
+    let (remaining, reset, used) = {
+        let mut state = shared.lock();
+        if count {
+            state.count_request()
+        } else {
+            (RATE_LIMIT - state.rate_used.min(RATE_LIMIT), state.rate_reset, state.rate_used)
+        }
+    };
+    let h = [
+        ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+        ("x-ratelimit-remaining", remaining.to_string()),
+        ("x-ratelimit-reset", reset.to_string()),
+        ("x-ratelimit-used", used.to_string()),
+        ("x-ratelimit-resource", "core".to_string()),
+    ];
+    let owned: Vec<(String, String)> = h.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    set_headers(resp, &owned);
+}
+
+fn set_headers(resp: &mut Response, headers: &[(String, String)]) {
+    for (k, v) in headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+}
+
+/// How a response body is altered on the way out.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shaping {
+    reset_after: Option<u64>,
+    corrupt: bool,
+}
+
+fn finish(resp: Response, mut guard: LogGuard, shaping: Shaping) -> Response<Tracked> {
+    guard.set_status(resp.status().as_u16());
+    let exact = resp
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    resp.map(|inner| Tracked {
+        inner,
+        guard,
+        shaping,
+        exact,
+        sent: 0,
+        aborted: false,
+    })
+}
+
+/// A response body that counts what it sends (for the log) and applies response faults.
+#[derive(Debug)]
+pub(crate) struct Tracked {
+    inner: Body,
+    guard: LogGuard,
+    shaping: Shaping,
+    /// A `Content-Length` set by the handler for a streamed body.
+    exact: Option<u64>,
+    sent: u64,
+    aborted: bool,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.aborted {
+            return Poll::Ready(Some(Err("connection reset by an injected fault".into())));
+        }
+        let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        let mut data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => return Poll::Ready(Some(Ok(frame))),
+        };
+        if let Some(limit) = this.shaping.reset_after {
+            let left = limit.saturating_sub(this.sent);
+            if data.len() as u64 >= left {
+                data = data.slice(..left as usize);
+                this.aborted = true;
+                if data.is_empty() {
+                    return Poll::Ready(Some(Err("connection reset by an injected fault".into())));
+                }
+            }
+        }
+        if this.shaping.corrupt && this.sent == 0 && !data.is_empty() {
+            let mut v = data.to_vec();
+            v[0] ^= 0xff;
+            data = Bytes::from(v);
+        }
+        this.sent += data.len() as u64;
+        this.guard.add_body_bytes(data.len() as u64);
+        Poll::Ready(Some(Ok(Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        !self.aborted && self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.exact {
+            Some(n) => SizeHint::with_exact(n.saturating_sub(self.sent)),
+            None => self.inner.size_hint(),
+        }
+    }
+}
+
+/// The request body as handlers see it: counted, and cut off by a request-body fault.
+struct RequestBody {
+    inner: Incoming,
+    read: Arc<AtomicU64>,
+    reset_after: Option<u64>,
+    conn: ConnCtl,
+}
+
+impl hyper::body::Body for RequestBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        if let Some(limit) = this.reset_after {
+            if this.read.load(Ordering::Relaxed) >= limit {
+                // Never answer: the connection task drops the socket.
+                this.conn.abort();
+                return Poll::Pending;
+            }
+        }
+        let poll = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &poll {
+            if let Some(data) = frame.data_ref() {
+                this.read.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
+        poll
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
