@@ -1,1 +1,19 @@
-//! slipway-version: work in progress.
+//! "What is this project's version?", answered without running Python.
+//!
+//! - [`ParsedVersion`] parses and orders versions under PEP 440 or SemVer; [`bump_kind`] says
+//!   which part changed between two versions.
+//! - [`render_tag`] / [`version_from_tag`] map versions to tags and back through a template.
+//! - [`find_version`] reads the version from a project's files ([`LocalFiles`] for the checkout,
+//!   [`MapFiles`] for contents fetched at another commit), trying the build backends' own rules.
+
+mod error;
+mod files;
+mod scheme;
+mod source;
+mod tag;
+
+pub use error::VersionError;
+pub use files::{Files, LocalFiles, MapFiles};
+pub use scheme::{BumpKind, ParsedVersion, Scheme, bump_kind};
+pub use source::{Found, SourceKind, SourceRequest, find_version};
+pub use tag::{render_tag, version_from_tag};
