@@ -1,0 +1,403 @@
+//! Shared test helpers: running the binary the way the runner does, the Python tools in the
+//! workspace venv, fixture projects built by real backends, and real/fake index servers.
+#![allow(dead_code)]
+
+pub mod fake;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The venv with the Python tools: `$SLIPWAY_VENV` or `<root>/.venv`. Fails (never skips) when a
+/// tool is missing.
+pub fn venv() -> PathBuf {
+    let dir = std::env::var_os("SLIPWAY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"));
+    for tool in ["python", "pypi-server", "devpi-server", "devpi-init"] {
+        assert!(
+            dir.join("bin").join(tool).exists(),
+            "`{}` is missing: run scripts/setup-tools",
+            dir.join("bin").join(tool).display()
+        );
+    }
+    dir
+}
+
+/// A tool in the venv.
+pub fn tool(name: &str) -> PathBuf {
+    venv().join("bin").join(name)
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Exit code.
+    pub code: i32,
+    /// stdout (workflow commands).
+    pub stdout: String,
+    /// stderr (logs, error report).
+    pub stderr: String,
+    /// Outputs parsed by the runner's rules.
+    pub outputs: BTreeMap<String, String>,
+    /// The step summary.
+    pub summary: String,
+}
+
+impl Outcome {
+    /// Everything the run printed or wrote.
+    pub fn all_text(&self) -> String {
+        format!(
+            "{}\n{}\n{:?}\n{}",
+            self.stdout, self.stderr, self.outputs, self.summary
+        )
+    }
+
+    /// True when `secret` appears anywhere except in the `::add-mask::` command that hides it.
+    pub fn leaks(&self, secret: &str) -> bool {
+        self.all_text()
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .any(|l| l.contains(secret))
+    }
+
+    /// A JSON list output.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        serde_json::from_str(self.outputs.get(name).map(String::as_str).unwrap_or("null"))
+            .unwrap_or_default()
+    }
+
+    /// Panics with the logs unless the run succeeded.
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "run failed:\n{}", self.all_text());
+        self
+    }
+
+    /// Panics unless the run failed with every needle in its error output.
+    pub fn assert_failed_with(&self, needles: &[&str]) -> &Self {
+        assert_eq!(self.code, 1, "run should have failed:\n{}", self.all_text());
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "`{n}` not in the error output:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// Runs `pypi-publish` with `INPUT_*` variables (hyphens kept) and extra environment, inside a
+/// fresh GITHUB_OUTPUT/GITHUB_STEP_SUMMARY, as in a workflow.
+pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = tmp.path().join("output");
+    let summary = tmp.path().join("summary");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pypi-publish"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_WORKSPACE", tmp.path())
+        .current_dir(tmp.path());
+    for (name, value) in inputs {
+        cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let outputs = std::fs::read_to_string(&output).unwrap_or_default();
+    let outputs = slipway_runner::outputs::parse_output_file(&outputs)
+        .unwrap()
+        .into_iter()
+        .collect();
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        outputs,
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
+}
+
+/// The build backends the fixtures are built with.
+pub const BACKENDS: &[&str] = &[
+    "setuptools",
+    "hatchling",
+    "flit-core",
+    "poetry-core",
+    "pdm-backend",
+];
+
+fn build_system(backend: &str) -> &'static str {
+    match backend {
+        "setuptools" => {
+            "requires = [\"setuptools>=70\"]\nbuild-backend = \"setuptools.build_meta\""
+        }
+        "hatchling" => "requires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"",
+        "flit-core" => "requires = [\"flit_core>=3.9\"]\nbuild-backend = \"flit_core.buildapi\"",
+        "poetry-core" => {
+            "requires = [\"poetry-core>=1.9\"]\nbuild-backend = \"poetry.core.masonry.api\""
+        }
+        "pdm-backend" => "requires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"",
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+/// Writes a tiny project (`<name>` importing as `<module>`, with rich metadata) built by
+/// `backend`, builds its sdist and wheel with `python -m build --no-isolation`, and returns the
+/// directory holding both.
+pub fn build_dists(backend: &str, name: &str, version: &str, out: &Path) -> PathBuf {
+    let module = name.replace('-', "_");
+    let project = out.join(format!("src-{name}"));
+    let pkg = project.join(&module);
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("__init__.py"),
+        format!("\"\"\"Fixture.\"\"\"\n__version__ = \"{version}\"\nVALUE = 42\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("README.md"),
+        format!("# {name}\n\nA fixture with ünïcode.\n"),
+    )
+    .unwrap();
+    std::fs::write(project.join("LICENSE"), "MIT License\n").unwrap();
+    let pyproject = format!(
+        r#"[build-system]
+{build}
+
+[project]
+name = "{name}"
+version = "{version}"
+description = "Fixture built by {backend}"
+readme = "README.md"
+requires-python = ">=3.8"
+authors = [{{ name = "Ada Lovelace", email = "ada@example.org" }}]
+keywords = ["fixture", "slipway"]
+classifiers = ["Programming Language :: Python :: 3", "Topic :: Software Development"]
+dependencies = []
+
+[project.optional-dependencies]
+extra = ["packaging>=20"]
+
+[project.urls]
+Homepage = "https://example.org/{name}"
+Source = "https://example.org/{name}/src"
+"#,
+        build = build_system(backend)
+    );
+    std::fs::write(project.join("pyproject.toml"), pyproject).unwrap();
+    let dist = out.join(format!("dist-{name}"));
+    let status = Command::new(tool("python"))
+        .args(["-m", "build", "--no-isolation", "--outdir"])
+        .arg(&dist)
+        .arg(&project)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "building {name} with {backend} failed:\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    dist
+}
+
+/// A server process killed when dropped.
+pub struct Server {
+    /// The base URL.
+    pub url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(url: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server for {url} exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("server {url} did not start");
+}
+
+/// Credentials of the real servers.
+pub const USER: &str = "uploader";
+/// The password (tests grep for it in every output).
+pub const PASSWORD: &str = "s3cret-pw-for-tests";
+
+/// pypiserver with an htpasswd file (made with passlib), uploads need auth; one per test binary.
+pub fn pypiserver() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let htpasswd = dir.path().join("htpasswd");
+        let status = Command::new(tool("python"))
+            .arg("-c")
+            .arg(format!(
+                "from passlib.apache import HtpasswdFile as H; h=H(r'{}', new=True); h.set_password('{USER}', '{PASSWORD}'); h.save()",
+                htpasswd.display()
+            ))
+            .status()
+            .unwrap();
+        assert!(status.success(), "passlib failed: run scripts/setup-tools");
+        let packages = dir.path().join("packages");
+        std::fs::create_dir_all(&packages).unwrap();
+        let port = free_port();
+        let mut child = Command::new(tool("pypi-server"))
+            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", "update", "--hash-algo", "sha256", "-P"])
+            .arg(&htpasswd)
+            .arg(&packages)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/");
+        wait_for(&url, &mut child);
+        Server {
+            url,
+            child,
+            _dir: dir,
+        }
+    })
+}
+
+/// devpi-server initialised into a temp dir, with user `uploader` and index `uploader/dev`
+/// created over its REST API; one per test binary. `url` is the index (upload) URL.
+pub fn devpi() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let serverdir = dir.path().join("server");
+        let status = Command::new(tool("devpi-init"))
+            .arg("--serverdir")
+            .arg(&serverdir)
+            .arg("--no-root-pypi")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "devpi-init failed");
+        let port = free_port();
+        let mut child = Command::new(tool("devpi-server"))
+            .arg("--serverdir")
+            .arg(&serverdir)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(&base, &mut child);
+        let user = format!(r#"{{"password": "{PASSWORD}"}}"#);
+        fake::http(
+            "PUT",
+            &format!("{base}/{USER}"),
+            None,
+            &user,
+            Duration::from_secs(30),
+        )
+        .expect("creating the devpi user");
+        let index = r#"{"type": "stage", "bases": [], "volatile": false}"#;
+        let (status, body) = fake::http(
+            "PUT",
+            &format!("{base}/{USER}/dev"),
+            Some((USER, PASSWORD)),
+            index,
+            Duration::from_secs(30),
+        )
+        .expect("creating the devpi index");
+        assert!(status < 300, "devpi index: {status} {body}");
+        Server {
+            url: format!("{base}/{USER}/dev/"),
+            child,
+            _dir: dir,
+        }
+    })
+}
+
+/// Installs `name==version` from `index` into a fresh venv and imports it; returns `VALUE`.
+pub fn pip_install_and_import(index: &str, name: &str, version: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("venv");
+    let status = Command::new(tool("python"))
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let python = target.join("bin").join("python");
+    let out = Command::new(tool("python"))
+        .args(["-m", "pip", "--python"])
+        .arg(&python)
+        .args([
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--index-url",
+            index,
+        ])
+        .args(extra)
+        .arg(format!("{name}=={version}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pip install {name}=={version} from {index} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let module = name.replace('-', "_");
+    let out = Command::new(&python)
+        .args(["-c", &format!("import {module}; print({module}.VALUE)")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
