@@ -33,5 +33,7 @@ mod urls;
 pub use client::GitHub;
 pub use config::{ClientConfig, DEFAULT_USER_AGENT, RetryPolicy};
 pub use error::{ApiFailure, GitHubError};
-pub use models::{Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit};
+pub use models::{
+    Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,
+};
 pub use retry::RetryEvent;

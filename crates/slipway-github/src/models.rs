@@ -84,6 +84,23 @@ impl Asset {
     }
 }
 
+/// The name GitHub gives an uploaded asset: characters other than ASCII letters, digits and
+/// `-_.+` become `.`, and leading/trailing dots go (`my file.whl` → `my.file.whl`). Use it to
+/// match local files against existing assets.
+pub fn github_asset_name(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+') {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    mapped.trim_matches('.').to_string()
+}
+
 /// The body of `POST /repos/{owner}/{repo}/releases`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NewRelease {
@@ -200,6 +217,16 @@ mod tests {
             };
             assert_eq!(a.sha256(), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn asset_names_are_mapped_like_github() {
+        assert_eq!(
+            github_asset_name("pkg-1.0+local_x.tar.gz"),
+            "pkg-1.0+local_x.tar.gz"
+        );
+        assert_eq!(github_asset_name("my file (1).whl"), "my.file..1..whl");
+        assert_eq!(github_asset_name("ü.txt"), "txt");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::client::{API_VERSION, AttemptError, Exchange, GitHub, JSON, Via, describe, read_whole};
 use crate::error::GitHubError;
-use crate::models::{Asset, Release};
+use crate::models::{Asset, Release, github_asset_name};
 use crate::retry::{self, RetryEvent};
 use crate::urls::{self, display_url};
 
@@ -110,7 +110,7 @@ impl GitHub {
             .list_assets(release.id)
             .await?
             .into_iter()
-            .find(|a| a.name == name);
+            .find(|a| a.name == name || a.name == github_asset_name(name));
         match leftover {
             Some(a) if !a.is_uploaded() => {
                 tracing::warn!(
@@ -209,8 +209,9 @@ impl GitHub {
     /// Downloads an asset's bytes into `writer` and returns how many were written: `GET` on the
     /// API asset URL with `Accept: application/octet-stream`, redirects followed by hand (no
     /// token to another host, no https→http, at most 5 hops). `on_progress` gets the bytes
-    /// written so far. Failures before the first byte are retried; once bytes are written a
-    /// failure is [`GitHubError::Interrupted`] and the caller starts again into a fresh file.
+    /// written so far. Failures before the first byte are retried (and end as
+    /// [`GitHubError::Transport`] or an HTTP error); once bytes are written a failure is
+    /// [`GitHubError::Interrupted`] and the caller starts again into a fresh file.
     pub async fn download_asset<W: AsyncWrite + Unpin>(
         &self,
         asset: &Asset,
@@ -269,6 +270,17 @@ impl GitHub {
                         wait,
                     });
                     tokio::time::sleep(wait).await;
+                }
+                Err(BodyError::Broken {
+                    written: 0,
+                    message,
+                }) => {
+                    return Err(GitHubError::Transport {
+                        method: method.to_string(),
+                        url: display_url(&url, &self.inner.api),
+                        attempts: restarts + 1,
+                        message: self.redact(&message),
+                    });
                 }
                 Err(BodyError::Broken { written, message }) => {
                     return Err(GitHubError::Interrupted {
