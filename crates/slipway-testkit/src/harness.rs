@@ -16,6 +16,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use slipway_runner::env::{self as vars, input_var};
@@ -186,17 +187,18 @@ impl Harness {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run `{}`: {e}", self.bin.display()));
-        let pipe = |r: Option<Box<dyn Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(mut r) = r {
-                    let _ = r.read_to_end(&mut buf);
-                }
-                String::from_utf8_lossy(&buf).into_owned()
-            })
-        };
-        let out = pipe(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
-        let err = pipe(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let out = Captured::spawn(
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
+        let err = Captured::spawn(
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
         let deadline = Instant::now() + self.timeout;
         let status = loop {
             match child.try_wait().expect("wait for the binary") {
@@ -204,18 +206,20 @@ impl Harness {
                 None if Instant::now() > deadline => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    let stderr = err.join().unwrap_or_default();
+                    // A grandchild may still hold the pipes: report what arrived so far.
                     panic!(
-                        "`{}` did not finish within {:?}; stderr:\n{stderr}",
+                        "`{}` did not finish within {:?}; stdout so far:\n{}\nstderr so far:\n{}",
                         self.bin.display(),
-                        self.timeout
+                        self.timeout,
+                        out.snapshot(),
+                        err.snapshot()
                     );
                 }
                 None => std::thread::sleep(Duration::from_millis(10)),
             }
         };
-        let stdout = out.join().unwrap_or_default();
-        let stderr = err.join().unwrap_or_default();
+        let stdout = out.finish();
+        let stderr = err.finish();
         let read = |f: &Option<PathBuf>| {
             f.as_ref()
                 .map(|f| std::fs::read_to_string(f).unwrap_or_default())
@@ -238,6 +242,42 @@ impl Harness {
     }
 }
 
+/// A child's pipe, read on a thread into a buffer that can be looked at before it ends.
+struct Captured {
+    buf: Arc<Mutex<Vec<u8>>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Captured {
+    fn spawn(reader: Option<Box<dyn Read + Send>>) -> Self {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let thread = std::thread::spawn(move || {
+            let Some(mut reader) = reader else { return };
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&chunk[..n]);
+            }
+        });
+        Self { buf, thread }
+    }
+
+    fn snapshot(&self) -> String {
+        String::from_utf8_lossy(&self.buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    fn finish(self) -> String {
+        let Self { buf, thread } = self;
+        let _ = thread.join();
+        String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
 /// What one run wrote; the `assert_*` methods print everything on failure.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -256,13 +296,22 @@ pub struct RunResult {
 impl RunResult {
     /// Panics unless the process exited 0; returns `self` for chaining.
     pub fn assert_success(self) -> Self {
-        assert!(self.status.success(), "expected success, got {}\n{}", self.status, self.dump());
+        assert!(
+            self.status.success(),
+            "expected success, got {}\n{}",
+            self.status,
+            self.dump()
+        );
         self
     }
 
     /// Panics unless the process exited non-zero; returns `self` for chaining.
     pub fn assert_failure(self) -> Self {
-        assert!(!self.status.success(), "expected failure, but it succeeded\n{}", self.dump());
+        assert!(
+            !self.status.success(),
+            "expected failure, but it succeeded\n{}",
+            self.dump()
+        );
         self
     }
 
@@ -333,7 +382,9 @@ impl RunResult {
 
 /// Reverses the runner's data escaping (`%0D`, `%0A`, then `%25`).
 fn unescape(s: &str) -> String {
-    s.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+    s.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%25", "%")
 }
 
 #[cfg(test)]

@@ -47,7 +47,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(FakeConfig, Vec<String>)
         }
     }
     if repos.is_empty() {
-        return Err(format!("at least one `--repo owner/name` is needed\n{USAGE}"));
+        return Err(format!(
+            "at least one `--repo owner/name` is needed\n{USAGE}"
+        ));
     }
     Ok((config, repos))
 }
@@ -78,7 +80,10 @@ fn main() -> ExitCode {
             "storage_url": fake.storage_url(),
         })
     );
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -108,15 +113,29 @@ mod tests {
     use super::*;
 
     fn args(s: &str) -> impl Iterator<Item = String> {
-        s.split_whitespace().map(str::to_string).collect::<Vec<_>>().into_iter()
+        s.split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn flags_parse_and_bad_ones_are_named() {
         let (c, repos) = parse(args("--repo o/r --token t --port=0 --state-dir /tmp/x")).unwrap();
-        assert_eq!((c.token.as_str(), c.port, repos), ("t", 0, vec!["o/r".to_string()]));
-        assert!(parse(args("--repo nope")).unwrap_err().contains("`--repo nope`"));
-        assert!(parse(args("--port x --repo o/r")).unwrap_err().contains("`--port x`"));
+        assert_eq!(
+            (c.token.as_str(), c.port, repos),
+            ("t", 0, vec!["o/r".to_string()])
+        );
+        assert!(
+            parse(args("--repo nope"))
+                .unwrap_err()
+                .contains("`--repo nope`")
+        );
+        assert!(
+            parse(args("--port x --repo o/r"))
+                .unwrap_err()
+                .contains("`--port x`")
+        );
         assert!(parse(args("")).unwrap_err().contains("--repo"));
     }
 }

@@ -96,7 +96,12 @@ fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
             q.append_pair(k, v);
         }
         q.append_pair("page", &n.to_string());
-        format!("<{}{}?{}>; rel=\"{rel}\"", ctx.shared.urls.api, ctx.path, q.finish())
+        format!(
+            "<{}{}?{}>; rel=\"{rel}\"",
+            ctx.shared.urls.api,
+            ctx.path,
+            q.finish()
+        )
     };
     let mut links = Vec::new();
     if page > 1 {
@@ -137,7 +142,10 @@ fn list_releases(ctx: &Ctx) -> Response {
 }
 
 fn already_exists() -> Response {
-    json(422, validation_body("Release", "already_exists", "tag_name"))
+    json(
+        422,
+        validation_body("Release", "already_exists", "tag_name"),
+    )
 }
 
 fn text_field(input: &Value, key: &str) -> Option<String> {
@@ -198,7 +206,12 @@ fn create_release(ctx: &Ctx, input: &Value) -> Response {
 }
 
 fn get_release(ctx: &Ctx) -> Response {
-    if ctx.shared.lock().release_in(&ctx.route.repo, ctx.route.id).is_none() {
+    if ctx
+        .shared
+        .lock()
+        .release_in(&ctx.route.repo, ctx.route.id)
+        .is_none()
+    {
         return not_found();
     }
     release_response(ctx, 200, ctx.route.id)
@@ -295,7 +308,13 @@ fn latest_release(ctx: &Ctx) -> Response {
 }
 
 /// Notes as GitHub generates them, comparing with `previous` or the latest published release.
-fn notes_body(ctx: &Ctx, st: &super::State, repo: &str, tag: &str, previous: Option<&str>) -> String {
+fn notes_body(
+    ctx: &Ctx,
+    st: &super::State,
+    repo: &str,
+    tag: &str,
+    previous: Option<&str>,
+) -> String {
     let previous = previous.map(str::to_string).or_else(|| {
         st.releases_of(repo)
             .into_iter()
@@ -307,7 +326,9 @@ fn notes_body(ctx: &Ctx, st: &super::State, repo: &str, tag: &str, previous: Opt
         Some(p) => format!(
             "## What's Changed\n* Changes since {p} by @octocat\n\n\n**Full Changelog**: {html}/compare/{p}...{tag}"
         ),
-        None => format!("## What's Changed\n* First release by @octocat\n\n\n**Full Changelog**: {html}/commits/{tag}"),
+        None => format!(
+            "## What's Changed\n* First release by @octocat\n\n\n**Full Changelog**: {html}/commits/{tag}"
+        ),
     }
 }
 
@@ -319,8 +340,14 @@ fn generate_notes(ctx: &Ctx, input: &Value) -> Response {
     let repo = st.resolve_repo(Some(&ctx.route.repo));
     let previous = text_field(input, "previous_tag_name");
     if let Some(p) = &previous {
-        if !st.repo(&repo).is_some_and(|r| r.tags.iter().any(|(n, _)| n == p)) {
-            return json(422, validation_body("Release", "invalid", "previous_tag_name"));
+        if !st
+            .repo(&repo)
+            .is_some_and(|r| r.tags.iter().any(|(n, _)| n == p))
+        {
+            return json(
+                422,
+                validation_body("Release", "invalid", "previous_tag_name"),
+            );
         }
     }
     json(
@@ -353,7 +380,10 @@ pub(crate) fn asset_response(ctx: &Ctx, status: u16, id: u64) -> Response {
     let Some(r) = st.releases.get(&a.release_id) else {
         return not_found();
     };
-    json(status, ctx.shared.urls.asset_json(&r.repo, &release_tag_path(r), a))
+    json(
+        status,
+        ctx.shared.urls.asset_json(&r.repo, &release_tag_path(r), a),
+    )
 }
 
 fn get_asset(ctx: &Ctx) -> Response {
@@ -373,7 +403,10 @@ fn update_asset(ctx: &Ctx, input: &Value) -> Response {
                 .iter()
                 .any(|a| a.id != asset.id && &a.name == n);
             if taken {
-                return json(422, validation_body("ReleaseAsset", "already_exists", "name"));
+                return json(
+                    422,
+                    validation_body("ReleaseAsset", "already_exists", "name"),
+                );
             }
         }
         let now = st.tick();
@@ -426,7 +459,10 @@ fn tag_ref(ctx: &Ctx) -> Response {
     let repo = st.resolve_repo(Some(&ctx.route.repo));
     let base = ctx.shared.urls.repo(&repo);
     let tag = &ctx.route.text;
-    match st.repo(&repo).and_then(|r| r.tags.iter().find(|(n, _)| n == tag)) {
+    match st
+        .repo(&repo)
+        .and_then(|r| r.tags.iter().find(|(n, _)| n == tag))
+    {
         Some((name, sha)) => json(
             200,
             json!({
@@ -478,9 +514,10 @@ fn contents(ctx: &Ctx) -> Response {
     };
     for r in &refs {
         if let Some(bytes) = repo.files.get(&(r.clone(), path.to_string())) {
-            let raw = ctx
-                .header("accept")
-                .is_some_and(|a| a.contains("application/vnd.github.raw") || a.contains("application/vnd.github.v3.raw"));
+            let raw = ctx.header("accept").is_some_and(|a| {
+                a.contains("application/vnd.github.raw")
+                    || a.contains("application/vnd.github.v3.raw")
+            });
             if raw {
                 let mut resp = Response::new(Body::from(bytes.clone()));
                 resp.headers_mut().insert(
@@ -504,7 +541,12 @@ fn contents(ctx: &Ctx) -> Response {
             match rest.split_once('/') {
                 Some((dir, _)) => {
                     if seen_dirs.insert(dir.to_string()) {
-                        listing.push(entry_json(&format!("{prefix}{dir}"), "dir", 0, &fake_sha(dir)));
+                        listing.push(entry_json(
+                            &format!("{prefix}{dir}"),
+                            "dir",
+                            0,
+                            &fake_sha(dir),
+                        ));
                     }
                 }
                 None => listing.push(entry_json(fp, "file", bytes.len(), &blob_sha(bytes))),
@@ -561,7 +603,10 @@ fn admin(ctx: &Ctx) -> Response {
         let Some(r) = st.releases.get(&ctx.route.id).cloned() else {
             return not_found();
         };
-        if st.published_with_tag(&r.repo, &r.tag_name, Some(r.id)).is_some() {
+        if st
+            .published_with_tag(&r.repo, &r.tag_name, Some(r.id))
+            .is_some()
+        {
             return already_exists();
         }
         st.publish(r.id);
@@ -593,7 +638,10 @@ mod tests {
     fn base64_lines_are_60_chars() {
         let s = wrapped_base64(&[7u8; 100]);
         let lines: Vec<&str> = s.split_terminator('\n').collect();
-        assert_eq!(lines.iter().map(|l| l.len()).collect::<Vec<_>>(), [60, 60, 16]);
+        assert_eq!(
+            lines.iter().map(|l| l.len()).collect::<Vec<_>>(),
+            [60, 60, 16]
+        );
         assert!(s.ends_with('\n'));
     }
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::route::{Host, RouteKind};
 use super::model::{DOCS, unix_now};
+use super::route::{Host, RouteKind};
 
 /// Which requests a fault applies to: every set field must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +210,10 @@ impl Fault {
                 headers: vec![
                     ("x-ratelimit-remaining".into(), "0".into()),
                     ("x-ratelimit-used".into(), "5000".into()),
-                    ("x-ratelimit-reset".into(), (unix_now() + reset_in).to_string()),
+                    (
+                        "x-ratelimit-reset".into(),
+                        (unix_now() + reset_in).to_string(),
+                    ),
                 ],
                 body: json!({
                     "message": "API rate limit exceeded for installation ID 1.",
@@ -305,8 +308,26 @@ mod tests {
     #[test]
     fn fields_must_all_match() {
         let mut f = armed(Match::path("post", "/releases").always());
-        assert!(fire(&mut f, Host::Api, "GET", "/releases", RouteKind::ListReleases).is_none());
-        assert!(fire(&mut f, Host::Api, "POST", "/releases", RouteKind::CreateRelease).is_some());
+        assert!(
+            fire(
+                &mut f,
+                Host::Api,
+                "GET",
+                "/releases",
+                RouteKind::ListReleases
+            )
+            .is_none()
+        );
+        assert!(
+            fire(
+                &mut f,
+                Host::Api,
+                "POST",
+                "/releases",
+                RouteKind::CreateRelease
+            )
+            .is_some()
+        );
         assert!(fire(&mut f, Host::Api, "POST", "/tags", RouteKind::Unexpected).is_none());
     }
 }

@@ -98,8 +98,10 @@ impl LogGuard {
     }
 }
 
-impl Drop for LogGuard {
-    fn drop(&mut self) {
+impl LogGuard {
+    /// Appends the record now: called when the last byte of the response is handed over, so a
+    /// client that has read its whole response always finds the request in the log.
+    pub fn finish(&mut self) {
         if let Some(mut record) = self.record.take() {
             record.finished = Instant::now();
             record.request_body_len = self.request_bytes.load(Ordering::Relaxed);
@@ -107,6 +109,12 @@ impl Drop for LogGuard {
                 state.log.push(record);
             }
         }
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

@@ -292,7 +292,8 @@ impl FakeGitHub {
         let id = st.next_id();
         let now = st.tick();
         std::fs::write(asset_path(&self.shared.dir, id), bytes).expect("write the asset file");
-        let digest = with_digest.then(|| format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes))));
+        let digest =
+            with_digest.then(|| format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes))));
         st.assets.insert(
             id,
             Asset {
@@ -329,12 +330,19 @@ impl FakeGitHub {
         st.repo_mut(&repo)
             .expect("default repository")
             .files
-            .insert((git_ref.to_string(), path.trim_matches('/').to_string()), bytes.to_vec());
+            .insert(
+                (git_ref.to_string(), path.trim_matches('/').to_string()),
+                bytes.to_vec(),
+            );
     }
 
     /// The releases of `repo`, newest first (as the list endpoint orders them).
     pub fn releases(&self, repo: &str) -> Vec<Release> {
-        self.state().releases_of(repo).into_iter().cloned().collect()
+        self.state()
+            .releases_of(repo)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// One release by id.
@@ -344,7 +352,11 @@ impl FakeGitHub {
 
     /// The assets of a release, oldest first, including `starter` ones.
     pub fn assets(&self, release_id: u64) -> Vec<Asset> {
-        self.state().assets_of(release_id).into_iter().cloned().collect()
+        self.state()
+            .assets_of(release_id)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// The bytes stored for an asset (read from disk; use [`Self::asset_path`] for big ones).
@@ -379,7 +391,9 @@ impl FakeGitHub {
 
     /// Arms a fault; faults are checked in the order they were injected.
     pub fn inject(&self, fault: Fault) {
-        self.state().faults.push(fault::ArmedFault { fault, seen: 0 });
+        self.state()
+            .faults
+            .push(fault::ArmedFault { fault, seen: 0 });
     }
 
     /// Disarms every fault.

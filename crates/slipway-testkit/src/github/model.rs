@@ -287,7 +287,7 @@ impl State {
             .values()
             .filter(|r| r.repo.eq_ignore_ascii_case(repo))
             .collect();
-        v.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        v.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
         v
     }
 

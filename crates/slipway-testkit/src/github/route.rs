@@ -123,10 +123,21 @@ pub(crate) fn classify(host: Host, method: &str, path: &str, octet: bool) -> Rou
     route
 }
 
-fn api_repo_route(route: &mut Route, method: &str, rest: &[&str], octet: bool) -> Option<RouteKind> {
+fn api_repo_route(
+    route: &mut Route,
+    method: &str,
+    rest: &[&str],
+    octet: bool,
+) -> Option<RouteKind> {
     use RouteKind as K;
     let id = |s: &str| s.parse::<u64>().ok();
-    let joined = |parts: &[&str]| parts.iter().map(|p| decode(p)).collect::<Vec<_>>().join("/");
+    let joined = |parts: &[&str]| {
+        parts
+            .iter()
+            .map(|p| decode(p))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     let kind = match (method, rest) {
         ("GET", ["releases"]) => K::ListReleases,
         ("POST", ["releases"]) => K::CreateRelease,
@@ -179,12 +190,28 @@ mod tests {
 
     #[test]
     fn routes_with_parameters() {
-        let r = classify(Host::Api, "GET", "/repos/o/r/releases/tags/release%2Fv1", false);
-        assert_eq!((r.kind, r.repo.as_str(), r.text.as_str()), (RouteKind::ReleaseByTag, "o/r", "release/v1"));
+        let r = classify(
+            Host::Api,
+            "GET",
+            "/repos/o/r/releases/tags/release%2Fv1",
+            false,
+        );
+        assert_eq!(
+            (r.kind, r.repo.as_str(), r.text.as_str()),
+            (RouteKind::ReleaseByTag, "o/r", "release/v1")
+        );
         let r = classify(Host::Api, "GET", "/repos/o/r/releases/assets/7", true);
         assert_eq!((r.kind, r.id), (RouteKind::DownloadAsset, 7));
-        let r = classify(Host::Api, "GET", "/repos/o/r/contents/src/pkg/__init__.py", false);
-        assert_eq!((r.kind, r.text.as_str()), (RouteKind::GetContents, "src/pkg/__init__.py"));
+        let r = classify(
+            Host::Api,
+            "GET",
+            "/repos/o/r/contents/src/pkg/__init__.py",
+            false,
+        );
+        assert_eq!(
+            (r.kind, r.text.as_str()),
+            (RouteKind::GetContents, "src/pkg/__init__.py")
+        );
         let r = classify(Host::Uploads, "POST", "/repos/o/r/releases/9/assets", false);
         assert_eq!((r.kind, r.id), (RouteKind::UploadAsset, 9));
     }
@@ -199,7 +226,11 @@ mod tests {
             (Host::Storage, "GET", "/repos/o/r/releases"),
             (Host::Api, "POST", "/repos/o/r/releases/1/assets"),
         ] {
-            assert_eq!(classify(host, method, path, false).kind, RouteKind::Unexpected, "{method} {path}");
+            assert_eq!(
+                classify(host, method, path, false).kind,
+                RouteKind::Unexpected,
+                "{method} {path}"
+            );
         }
     }
 }

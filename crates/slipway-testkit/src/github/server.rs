@@ -12,18 +12,18 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
-use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use super::Shared;
+use super::api;
 use super::fault::{FaultAction, fire};
 use super::log::{LogGuard, RequestRecord};
 use super::model::{RATE_LIMIT, error_body};
 use super::route::{Host, Route, RouteKind, classify};
-use super::api;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -192,9 +192,14 @@ async fn handle(
             | RouteKind::StorageDownload
             | RouteKind::BrowserDownload
     );
-    let mut resp = match check_token(&ctx) {
-        Err(denied) if needs_token => denied,
-        _ => api::dispatch(&ctx, body).await,
+    let denied = if needs_token {
+        token_denial(&ctx)
+    } else {
+        None
+    };
+    let mut resp = match denied {
+        Some(denied) => denied,
+        None => api::dispatch(&ctx, body).await,
     };
     if host != Host::Storage && ctx.route.kind != RouteKind::Admin {
         rate_headers(&shared, &mut resp, ctx.route.kind != RouteKind::RateLimit);
@@ -202,11 +207,11 @@ async fn handle(
     Ok(finish(resp, guard, out))
 }
 
-/// Accepts `Authorization: Bearer <t>` or `token <t>` with the configured token; otherwise
-/// GitHub's 401s.
-fn check_token(ctx: &Ctx) -> Result<(), Response> {
+/// GitHub's 401 unless the request carries `Authorization: Bearer <t>` or `token <t>` with the
+/// configured token.
+fn token_denial(ctx: &Ctx) -> Option<Response> {
     let Some(value) = ctx.header("authorization") else {
-        return Err(json(401, error_body("Requires authentication")));
+        return Some(json(401, error_body("Requires authentication")));
     };
     let presented = value
         .strip_prefix("Bearer ")
@@ -215,8 +220,8 @@ fn check_token(ctx: &Ctx) -> Result<(), Response> {
         .map(str::trim);
     let state = ctx.shared.lock();
     match presented {
-        Some(t) if t == state.token => Ok(()),
-        _ => Err(json(401, error_body("Bad credentials"))),
+        Some(t) if t == state.token => None,
+        _ => Some(json(401, error_body("Bad credentials"))),
     }
 }
 
@@ -226,7 +231,11 @@ fn rate_headers(shared: &Shared, resp: &mut Response, count: bool) {
         if count {
             state.count_request()
         } else {
-            (RATE_LIMIT - state.rate_used.min(RATE_LIMIT), state.rate_reset, state.rate_used)
+            (
+                RATE_LIMIT - state.rate_used.min(RATE_LIMIT),
+                state.rate_reset,
+                state.rate_used,
+            )
         }
     };
     let h = [
@@ -242,7 +251,10 @@ fn rate_headers(shared: &Shared, resp: &mut Response, count: bool) {
 
 fn set_headers(resp: &mut Response, headers: &[(String, String)]) {
     for (k, v) in headers {
-        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_str()),
+        ) {
             resp.headers_mut().insert(k, v);
         }
     }
@@ -262,6 +274,9 @@ fn finish(resp: Response, mut guard: LogGuard, shaping: Shaping) -> Response<Tra
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
+    if exact == Some(0) || (exact.is_none() && resp.body().is_end_stream()) {
+        guard.finish();
+    }
     resp.map(|inner| Tracked {
         inner,
         guard,
@@ -294,12 +309,19 @@ impl hyper::body::Body for Tracked {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
         if this.aborted {
+            this.guard.finish();
             return Poll::Ready(Some(Err("connection reset by an injected fault".into())));
         }
         let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => frame,
-            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
-            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Ready(Some(Err(e))) => {
+                this.guard.finish();
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            Poll::Ready(None) => {
+                this.guard.finish();
+                return Poll::Ready(None);
+            }
             Poll::Pending => return Poll::Pending,
         };
         let mut data = match frame.into_data() {
@@ -323,6 +345,9 @@ impl hyper::body::Body for Tracked {
         }
         this.sent += data.len() as u64;
         this.guard.add_body_bytes(data.len() as u64);
+        if this.aborted || this.inner.is_end_stream() || this.exact == Some(this.sent) {
+            this.guard.finish();
+        }
         Poll::Ready(Some(Ok(Frame::data(data))))
     }
 

@@ -15,11 +15,17 @@ use super::{asset_path, github_asset_name};
 /// `POST /repos/{o}/{r}/releases/{id}/assets?name=&label=` on the uploads host: creates a
 /// `starter` asset, streams the body to disk while hashing it, then marks it `uploaded`.
 pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
-    let Some(expected) = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok()) else {
+    let Some(expected) = ctx
+        .header("content-length")
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
         return json(411, error_body("Length Required"));
     };
     let Some(raw_name) = ctx.param("name").filter(|n| !n.is_empty()) else {
-        return json(422, validation_body("ReleaseAsset", "missing_field", "name"));
+        return json(
+            422,
+            validation_body("ReleaseAsset", "missing_field", "name"),
+        );
     };
     let name = github_asset_name(raw_name);
     let id = {
@@ -30,7 +36,10 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         let release_id = release.id;
         // An uploaded asset, or a `starter` left by a failed upload, holds the name until deleted.
         if st.assets_of(release_id).iter().any(|a| a.name == name) {
-            return json(422, validation_body("ReleaseAsset", "already_exists", "name"));
+            return json(
+                422,
+                validation_body("ReleaseAsset", "already_exists", "name"),
+            );
         }
         let id = st.next_id();
         let now = st.tick();
@@ -61,7 +70,10 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         return json(400, error_body("Problems reading the request body"));
     };
     if ctx.fail_after_create || size != expected {
-        return json(502, error_body("Upstream failure; the asset was left in state `starter`"));
+        return json(
+            502,
+            error_body("Upstream failure; the asset was left in state `starter`"),
+        );
     }
     {
         let mut st = ctx.shared.lock();
@@ -97,7 +109,8 @@ async fn store(mut body: Body, path: &std::path::Path) -> std::io::Result<(u64, 
 
 /// The signed storage URL of an asset (the signature stands in for S3's presigned query).
 fn storage_location(ctx: &Ctx, asset: &Asset, secret: &str) -> String {
-    let name = percent_encoding::utf8_percent_encode(&asset.name, percent_encoding::NON_ALPHANUMERIC);
+    let name =
+        percent_encoding::utf8_percent_encode(&asset.name, percent_encoding::NON_ALPHANUMERIC);
     format!(
         "{}/release-assets/{}/{name}?X-Amz-Signature={}",
         ctx.shared.urls.storage,
@@ -110,7 +123,11 @@ fn storage_location(ctx: &Ctx, asset: &Asset, secret: &str) -> String {
 fn deliver(ctx: &Ctx, id: u64, direct_allowed: bool) -> Response {
     let (asset, mode, secret) = {
         let mut st = ctx.shared.lock();
-        let Some(a) = st.assets.get_mut(&id).filter(|a| a.state == AssetState::Uploaded) else {
+        let Some(a) = st
+            .assets
+            .get_mut(&id)
+            .filter(|a| a.state == AssetState::Uploaded)
+        else {
             return not_found();
         };
         a.download_count += 1;
@@ -129,7 +146,12 @@ fn deliver(ctx: &Ctx, id: u64, direct_allowed: bool) -> Response {
 
 /// `GET /repos/{o}/{r}/releases/assets/{id}` with `Accept: application/octet-stream`.
 pub(crate) fn download_asset(ctx: &Ctx) -> Response {
-    if ctx.shared.lock().asset_in(&ctx.route.repo, ctx.route.id).is_none() {
+    if ctx
+        .shared
+        .lock()
+        .asset_in(&ctx.route.repo, ctx.route.id)
+        .is_none()
+    {
         return not_found();
     }
     deliver(ctx, ctx.route.id, true)
@@ -189,7 +211,8 @@ fn serve_file(ctx: &Ctx, asset: &Asset) -> Response {
         return not_found();
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(asset.size);
-    let stream = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 256 * 1024);
+    let stream =
+        tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 256 * 1024);
     let mut resp = Response::new(Body::from_stream(stream));
     let h = resp.headers_mut();
     h.insert(http::header::CONTENT_LENGTH, size.into());
