@@ -333,9 +333,15 @@ async fn a_404_or_422_is_never_retried() {
         .await;
     match dup {
         Err(GitHubError::AlreadyExists(f)) => assert_eq!(f.codes, ["already_exists"]),
-        // Some servers accept it; then at least no retry happened.
-        other => assert!(other.is_ok(), "{other:?}"),
+        other => panic!("{other:?}"),
     }
+    // Any other 422 is `Validation`.
+    let empty = gh.create_release(&NewRelease::default()).await;
+    assert!(
+        matches!(empty, Err(GitHubError::Validation(_))),
+        "{empty:?}"
+    );
+    assert_eq!(fake.requests_to(RouteKind::CreateRelease).len(), 2);
     assert!(gh.retries().is_empty());
 }
 
