@@ -87,11 +87,13 @@ impl Fake {
         let seen = requests.clone();
         let resets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let pending = resets.clone();
-        let mut handler: Handler = Box::new(handler);
+        let handler: Arc<Mutex<Handler>> = Arc::new(Mutex::new(Box::new(handler)));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let _ = serve(stream, &mut handler, &seen, &pending);
+                // One thread per connection: clients keep idle connections open.
+                let (handler, seen, pending) = (handler.clone(), seen.clone(), pending.clone());
+                std::thread::spawn(move || serve(stream, &handler, &seen, &pending));
             }
         });
         Self {
@@ -122,7 +124,7 @@ impl Fake {
 
 fn serve(
     stream: TcpStream,
-    handler: &mut Handler,
+    handler: &Mutex<Handler>,
     seen: &Mutex<Vec<Request>>,
     resets: &std::sync::atomic::AtomicUsize,
 ) -> std::io::Result<()> {
@@ -180,7 +182,7 @@ fn serve(
         reader.read_exact(&mut buf)?;
         request.body = buf;
         seen.lock().unwrap().push(request.clone());
-        let Reply::With(status, headers, body) = handler(&request);
+        let Reply::With(status, headers, body) = (handler.lock().unwrap())(&request);
         let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
