@@ -24,6 +24,7 @@
 mod client;
 mod config;
 mod error;
+mod inputs;
 mod models;
 mod releases;
 mod retry;
@@ -33,6 +34,7 @@ mod urls;
 pub use client::GitHub;
 pub use config::{ClientConfig, DEFAULT_USER_AGENT, RetryPolicy};
 pub use error::{ApiFailure, GitHubError};
+pub use inputs::{SetupError, client_from_inputs, retry_policy};
 pub use models::{
     Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,
 };

@@ -46,6 +46,10 @@ pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 /// Local runs only: the GitHub CLI's token variable, second fallback for `token`.
 pub const GH_TOKEN: &str = "GH_TOKEN";
+/// Tuning: total attempts per GitHub request (default 5). For tests and impatient local runs.
+pub const SLIPWAY_RETRY_ATTEMPTS: &str = "SLIPWAY_RETRY_ATTEMPTS";
+/// Tuning: scale every retry wait to this many milliseconds (default: real backoff, 1 s doubling).
+pub const SLIPWAY_RETRY_UNIT_MS: &str = "SLIPWAY_RETRY_UNIT_MS";
 /// Prefix of action inputs: `INPUT_<NAME>` with NAME upper-cased, spaces to `_`, hyphens kept.
 pub const INPUT_PREFIX: &str = "INPUT_";
 

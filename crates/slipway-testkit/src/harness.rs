@@ -363,13 +363,29 @@ impl RunResult {
             .collect()
     }
 
-    /// stdout, stderr, summary and outputs together: assert a secret appears nowhere.
+    /// Everything a person or a later step can see — stdout, stderr, summary and outputs — so a
+    /// test can assert a secret appears nowhere. `::add-mask::` lines are left out: the runner
+    /// consumes them and never shows them (see [`RunResult::masks`]).
     pub fn all_text(&self) -> String {
-        let mut s = format!("{}\n{}\n{}\n", self.stdout, self.stderr, self.summary);
+        let stdout: Vec<&str> = self
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect();
+        let mut s = format!("{}\n{}\n{}\n", stdout.join("\n"), self.stderr, self.summary);
         for (k, v) in &self.outputs {
             s.push_str(&format!("{k}={v}\n"));
         }
         s
+    }
+
+    /// The values the step asked the runner to mask (`::add-mask::` lines), unescaped.
+    pub fn masks(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("::add-mask::"))
+            .map(unescape)
+            .collect()
     }
 
     fn dump(&self) -> String {

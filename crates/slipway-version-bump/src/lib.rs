@@ -81,29 +81,53 @@ impl Request {
         let project = PathBuf::from(i.string("path").unwrap_or_else(|| ".".into()));
         if !project.is_dir() {
             let shown = project.display().to_string();
-            return Err(i.invalid("path", &shown, "no such directory").into()).hint("`path` is relative to the workspace; check out the repository first (actions/checkout)");
+            return Err(i.invalid("path", &shown, "no such directory")).hint("`path` is relative to the workspace; check out the repository first (actions/checkout)");
         }
-        let kind: SourceKind = i.parsed("version-source", |s| s.parse::<SourceKind>().map_err(|e| e.to_string()))?.unwrap_or(SourceKind::Auto);
+        let kind: SourceKind = i
+            .parsed("version-source", |s| {
+                s.parse::<SourceKind>().map_err(|e| e.to_string())
+            })?
+            .unwrap_or(SourceKind::Auto);
         let version_file = i.string("version-file");
         let version_pattern = i.string("version-pattern");
-        if (version_file.is_some() || version_pattern.is_some()) && !matches!(kind, SourceKind::Pattern | SourceKind::Auto) {
-            anyhow::bail!("`version-file`/`version-pattern` are only used with `version-source: file`\nhint: remove them, or set `version-source: file`");
+        if (version_file.is_some() || version_pattern.is_some())
+            && !matches!(kind, SourceKind::Pattern | SourceKind::Auto)
+        {
+            anyhow::bail!(
+                "`version-file`/`version-pattern` are only used with `version-source: file`\nhint: remove them, or set `version-source: file`"
+            );
         }
-        let kind = if kind == SourceKind::Auto && (version_file.is_some() || version_pattern.is_some()) { SourceKind::Pattern } else { kind };
-        let compare_to: CompareTo = i.parsed("compare-to", |s| s.parse())?.unwrap_or(CompareTo::LatestRelease);
+        let kind =
+            if kind == SourceKind::Auto && (version_file.is_some() || version_pattern.is_some()) {
+                SourceKind::Pattern
+            } else {
+                kind
+            };
+        let compare_to: CompareTo = i
+            .parsed("compare-to", |s| s.parse())?
+            .unwrap_or(CompareTo::LatestRelease);
         let scheme = i.parsed("scheme", parse_scheme)?.unwrap_or(Scheme::Pep440);
-        let tag_template = i.string("tag-template").unwrap_or_else(|| "v{version}".into());
-        slipway_version::render_tag(&tag_template, "0.0.0").map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
+        let tag_template = i
+            .string("tag-template")
+            .unwrap_or_else(|| "v{version}".into());
+        slipway_version::render_tag(&tag_template, "0.0.0")
+            .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
         let repository = match i.string("repository") {
             Some(r) => Some(RepoSlug::parse(&r).map_err(|e| i.invalid("repository", &r, e))?),
             None if compare_to != CompareTo::None => {
-                return Err(i.invalid("repository", "", "empty").into()).hint("set `repository: owner/name` (GITHUB_REPOSITORY locally), or use `compare-to: none`");
+                return Err(i.invalid("repository", "", "empty")).hint("set `repository: owner/name` (GITHUB_REPOSITORY locally), or use `compare-to: none`");
             }
             None => None,
         };
         let dist_dir = project.join(i.string("dist-dir").unwrap_or_else(|| "dist".into()));
         Ok(Self {
-            source: SourceRequest { kind, project_dir: ".".into(), version_file, version_pattern, dist_dir: Some(dist_dir) },
+            source: SourceRequest {
+                kind,
+                project_dir: ".".into(),
+                version_file,
+                version_pattern,
+                dist_dir: Some(dist_dir),
+            },
             project,
             compare_to,
             previous_ref: i.string("previous-ref"),
@@ -144,10 +168,18 @@ pub struct Report {
 /// `fail-on-downgrade`, after the report's outputs are known to the caller through `on_report`).
 pub async fn check(request: &Request, action: &Action) -> anyhow::Result<Report> {
     let files = slipway_version::LocalFiles::new(&request.project);
-    let found = slipway_version::find_version(&files, &request.source)
-        .with_context(|| format!("cannot read the version of the project in `{}`", request.project.display()))?;
-    let parsed = ParsedVersion::parse(&found.version, request.scheme)
-        .with_context(|| format!("`{}` in `{}` is not a valid version", found.version, found.file))?;
+    let found = slipway_version::find_version(&files, &request.source).with_context(|| {
+        format!(
+            "cannot read the version of the project in `{}`",
+            request.project.display()
+        )
+    })?;
+    let parsed = ParsedVersion::parse(&found.version, request.scheme).with_context(|| {
+        format!(
+            "`{}` in `{}` is not a valid version",
+            found.version, found.file
+        )
+    })?;
     let tag = slipway_version::render_tag(&request.tag_template, &found.version)?;
     let source = format!("{} {}", found.file, found.key);
     tracing::info!("version {} from {source}", found.version);
@@ -164,22 +196,46 @@ pub async fn check(request: &Request, action: &Action) -> anyhow::Result<Report>
             }
         }
     };
-    Ok(Report { version: found.version, parsed, source, tag, tag_exists, previous, bumped, bump_kind, downgrade, compare_to: request.compare_to })
+    Ok(Report {
+        version: found.version,
+        parsed,
+        source,
+        tag,
+        tag_exists,
+        previous,
+        bumped,
+        bump_kind,
+        downgrade,
+        compare_to: request.compare_to,
+    })
 }
 
 impl Report {
     /// Writes the outputs and the step summary.
     pub fn publish(&self, action: &mut Action) -> anyhow::Result<()> {
-        let prev = self.previous.as_ref().map(|p| p.version.clone()).unwrap_or_default();
+        let prev = self
+            .previous
+            .as_ref()
+            .map(|p| p.version.clone())
+            .unwrap_or_default();
         action.output("version", &self.version)?;
         action.output("previous-version", &prev)?;
         action.output("bumped", self.bumped.to_string())?;
         action.output("tag", &self.tag)?;
-        action.output("tag-exists", self.tag_exists.map(|b| b.to_string()).unwrap_or_default())?;
+        action.output(
+            "tag-exists",
+            self.tag_exists.map(|b| b.to_string()).unwrap_or_default(),
+        )?;
         action.output("prerelease", self.parsed.is_prerelease().to_string())?;
         action.output("bump-kind", self.bump_kind.to_string())?;
         action.output("source", &self.source)?;
-        let verdict = if self.bumped { "new version" } else if self.downgrade { "lower than the previous version" } else { "not new" };
+        let verdict = if self.bumped {
+            "new version"
+        } else if self.downgrade {
+            "lower than the previous version"
+        } else {
+            "not new"
+        };
         let compared = match &self.previous {
             Some(p) => format!("{} ({})", p.version, p.origin),
             None => format!("nothing ({})", self.compare_to.describe_none()),
@@ -189,11 +245,28 @@ impl Report {
             ["verdict".to_string(), verdict.to_string()],
             ["compared with".to_string(), compared],
             ["bump kind".to_string(), self.bump_kind.to_string()],
-            ["tag".to_string(), format!("`{}`{}", self.tag, match self.tag_exists { Some(true) => " (exists)", Some(false) => " (new)", None => "" })],
-            ["prerelease".to_string(), self.parsed.is_prerelease().to_string()],
+            [
+                "tag".to_string(),
+                format!(
+                    "`{}`{}",
+                    self.tag,
+                    match self.tag_exists {
+                        Some(true) => " (exists)",
+                        Some(false) => " (new)",
+                        None => "",
+                    }
+                ),
+            ],
+            [
+                "prerelease".to_string(),
+                self.parsed.is_prerelease().to_string(),
+            ],
             ["source".to_string(), format!("`{}`", self.source)],
         ];
-        action.summary.heading(3, &format!("version-bump: {} — {verdict}", self.version)).table(&["", ""], &rows);
+        action
+            .summary
+            .heading(3, &format!("version-bump: {} — {verdict}", self.version))
+            .table(&["", ""], &rows);
         Ok(())
     }
 }
@@ -205,10 +278,19 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     let report = check(&request, action).await?;
     report.publish(action)?;
     if report.downgrade {
-        let prev = report.previous.as_ref().map(|p| p.version.as_str()).unwrap_or("");
-        let msg = format!("version `{}` is lower than the previous version `{prev}`", report.version);
+        let prev = report
+            .previous
+            .as_ref()
+            .map(|p| p.version.as_str())
+            .unwrap_or("");
+        let msg = format!(
+            "version `{}` is lower than the previous version `{prev}`",
+            report.version
+        );
         if request.fail_on_downgrade {
-            return Err(anyhow::anyhow!(msg)).hint("raise the version in source above the previous one, or drop `fail-on-downgrade`");
+            return Err(anyhow::anyhow!(msg)).hint(
+                "raise the version in source above the previous one, or drop `fail-on-downgrade`",
+            );
         }
         action.commands.warning(&format!("{msg}: not a bump"));
     }

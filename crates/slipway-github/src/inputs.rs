@@ -1,0 +1,70 @@
+//! Building a client from the common action inputs (`token`, `repository`, `api-url`) and the
+//! retry-tuning environment variables, the same way in every binary.
+
+use std::time::Duration;
+
+use slipway_runner::env::{SLIPWAY_RETRY_ATTEMPTS, SLIPWAY_RETRY_UNIT_MS};
+use slipway_runner::{Commands, Env, InputError, Inputs, RepoSlug};
+
+use crate::{ClientConfig, GitHub, GitHubError, RetryPolicy};
+
+/// Why a client could not be built from the inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// An input is missing or malformed.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The client refused the configuration.
+    #[error(transparent)]
+    Client(#[from] GitHubError),
+}
+
+/// The retry policy: the default, or one tuned by `SLIPWAY_RETRY_ATTEMPTS` (total attempts) and
+/// `SLIPWAY_RETRY_UNIT_MS` (every wait scaled to this unit; tests and impatient local runs).
+pub fn retry_policy(env: &Env) -> RetryPolicy {
+    let mut policy = match env
+        .get(SLIPWAY_RETRY_UNIT_MS)
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(ms) => {
+            let mut p = RetryPolicy::fast(Duration::from_millis(ms));
+            // A rate limit's own `retry-after`/reset is honoured, but capped at 1000 units.
+            p.max_rate_limit_wait =
+                Duration::from_millis(ms.saturating_mul(1000)).max(Duration::from_secs(2));
+            p
+        }
+        None => RetryPolicy::default(),
+    };
+    if let Some(n) = env
+        .get(SLIPWAY_RETRY_ATTEMPTS)
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n >= 1)
+    {
+        policy.max_attempts = n;
+    }
+    policy
+}
+
+/// A client for the `repository` input (default GITHUB_REPOSITORY), at `api-url` (default
+/// GITHUB_API_URL), with the `token` input (masked as soon as it is read).
+pub fn client_from_inputs(inputs: &Inputs, commands: &Commands) -> Result<GitHub, SetupError> {
+    let repo_text = inputs.required("repository")?;
+    let repo = RepoSlug::parse(&repo_text)
+        .map_err(|reason| inputs.invalid("repository", &repo_text, reason))?;
+    let api_url = inputs
+        .string("api-url")
+        .unwrap_or_else(|| slipway_runner::context::DEFAULT_API_URL.to_string());
+    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+        return Err(inputs
+            .invalid(
+                "api-url",
+                &api_url,
+                "expected an http(s) URL such as `https://api.github.com`",
+            )
+            .into());
+    }
+    let token = inputs.secret("token", commands);
+    let mut config = ClientConfig::new(api_url, token, repo);
+    config.retry = retry_policy(inputs.env());
+    Ok(GitHub::new(config)?)
+}

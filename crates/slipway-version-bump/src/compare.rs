@@ -1,0 +1,211 @@
+//! `compare-to`: finding the previous version through the GitHub API.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use slipway_github::GitHub;
+use slipway_runner::{Action, HintExt};
+use slipway_version::{Found, MapFiles, ParsedVersion, SourceKind, SourceRequest};
+
+use crate::Request;
+
+/// What the version is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareTo {
+    /// The highest version among published releases (by version order, not date).
+    LatestRelease,
+    /// The highest version among tags.
+    LatestTag,
+    /// The same file at the push's `before` commit or the pull request's base.
+    PreviousCommit,
+    /// No comparison: the version is always new.
+    None,
+}
+
+impl FromStr for CompareTo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "latest-release" => Ok(Self::LatestRelease),
+            "latest-tag" => Ok(Self::LatestTag),
+            "previous-commit" => Ok(Self::PreviousCommit),
+            "none" => Ok(Self::None),
+            _ => Err(
+                "expected one of `latest-release`, `latest-tag`, `previous-commit`, `none`"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+impl CompareTo {
+    /// Why there is no previous version, for the summary.
+    pub fn describe_none(&self) -> &'static str {
+        match self {
+            Self::LatestRelease => "no published release with a version tag",
+            Self::LatestTag => "no version tag",
+            Self::PreviousCommit => "no version at the previous commit",
+            Self::None => "compare-to: none",
+        }
+    }
+}
+
+/// The version compared with, and where it came from.
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// As written.
+    pub version: String,
+    /// Parsed.
+    pub parsed: ParsedVersion,
+    /// `release v1.2.0`, `tag v1.2.0`, `commit abc1234`.
+    pub origin: String,
+}
+
+/// The highest version among `(tag, origin)` candidates whose tag fits the template.
+fn highest<'a>(
+    request: &Request,
+    tags: impl Iterator<Item = (&'a str, String)>,
+) -> Option<Previous> {
+    let mut best: Option<Previous> = None;
+    for (tag, origin) in tags {
+        let Some(version) = slipway_version::version_from_tag(&request.tag_template, tag) else {
+            tracing::debug!(
+                "tag `{tag}` does not fit `{}`: ignored",
+                request.tag_template
+            );
+            continue;
+        };
+        let Ok(parsed) = ParsedVersion::parse(&version, request.scheme) else {
+            tracing::debug!("tag `{tag}`: `{version}` is not a valid version: ignored");
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| parsed > b.parsed) {
+            best = Some(Previous {
+                version,
+                parsed,
+                origin,
+            });
+        }
+    }
+    best
+}
+
+/// A repository-relative path for a file of the project.
+fn repo_path(request: &Request, file: &str) -> String {
+    let joined = request.project.join(file);
+    let parts: Vec<String> = joined
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// Finds the previous version for `request.compare_to`, and whether `tag` exists.
+pub(crate) async fn previous(
+    request: &Request,
+    action: &Action,
+    found: &Found,
+    tag: &str,
+) -> anyhow::Result<(Option<Previous>, Option<bool>)> {
+    if request.compare_to == CompareTo::None {
+        return Ok((None, None));
+    }
+    let gh: GitHub = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
+    let previous = match request.compare_to {
+        CompareTo::None => None,
+        CompareTo::LatestRelease => {
+            let releases = gh
+                .list_releases()
+                .await
+                .context("cannot list the repository's releases")?;
+            let published = releases.iter().filter(|r| !r.draft);
+            highest(
+                request,
+                published.map(|r| (r.tag_name.as_str(), format!("release {}", r.tag_name))),
+            )
+        }
+        CompareTo::LatestTag => {
+            let tags = gh
+                .list_tags()
+                .await
+                .context("cannot list the repository's tags")?;
+            highest(
+                request,
+                tags.iter()
+                    .map(|t| (t.name.as_str(), format!("tag {}", t.name))),
+            )
+        }
+        CompareTo::PreviousCommit => previous_commit(request, action, found, &gh).await?,
+    };
+    let tag_exists = gh
+        .tag_exists(tag)
+        .await
+        .with_context(|| format!("cannot check whether the tag `{tag}` exists"))?;
+    Ok((previous, Some(tag_exists)))
+}
+
+async fn previous_commit(
+    request: &Request,
+    action: &Action,
+    found: &Found,
+    gh: &GitHub,
+) -> anyhow::Result<Option<Previous>> {
+    if found.kind == SourceKind::Dist {
+        return Err(anyhow::anyhow!(
+            "`compare-to: previous-commit` cannot read built dists at another commit"
+        ))
+        .hint("use `compare-to: latest-release` or `latest-tag` with `version-source: dist`");
+    }
+    let event = action.event()?;
+    let git_ref = match request.previous_ref.clone().or_else(|| {
+        event
+            .as_ref()
+            .and_then(|e| e.previous_commit().map(str::to_string))
+    }) {
+        Some(r) => r,
+        None => {
+            action.commands.notice("no previous commit (a new branch, or an event without one): the version counts as new");
+            return Ok(None);
+        }
+    };
+    let mut files = BTreeMap::new();
+    for file in &found.files_read {
+        let path = repo_path(request, file);
+        if let Some(bytes) = gh
+            .file_contents(&path, &git_ref)
+            .await
+            .with_context(|| format!("cannot read `{path}` at `{git_ref}`"))?
+        {
+            files.insert(file.clone(), String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    if files.is_empty() {
+        action.commands.notice(&format!(
+            "none of {:?} exist at `{git_ref}`: the version counts as new",
+            found.files_read
+        ));
+        return Ok(None);
+    }
+    let req = SourceRequest {
+        kind: found.kind,
+        ..request.source.clone()
+    };
+    let old = slipway_version::find_version(&MapFiles(files), &req)
+        .with_context(|| format!("cannot read the version at the previous commit `{git_ref}`"))?;
+    let parsed = ParsedVersion::parse(&old.version, request.scheme).with_context(|| {
+        format!(
+            "the version at `{git_ref}` (`{}`) is not valid",
+            old.version
+        )
+    })?;
+    let short: String = git_ref.chars().take(12).collect();
+    Ok(Some(Previous {
+        version: old.version,
+        parsed,
+        origin: format!("commit {short}"),
+    }))
+}
