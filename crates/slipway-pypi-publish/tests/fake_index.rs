@@ -402,3 +402,148 @@ fn dry_run_checks_but_uploads_nothing() {
     assert!(out.summary.contains("would upload") && out.summary.contains("dry run"));
     assert_eq!(out.list("uploaded"), Vec::<String>::new());
 }
+
+/// Writes a wheel by hand: METADATA as given, plus a stored payload of `payload` zero bytes.
+fn handmade_wheel(dir: &Path, metadata: &str, payload: u64) -> PathBuf {
+    use std::io::Write as _;
+    let path = dir.join("handmade-1.0-py3-none-any.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(payload > u32::MAX as u64 / 2);
+    zip.start_file("handmade-1.0.dist-info/METADATA", stored)
+        .unwrap();
+    zip.write_all(metadata.as_bytes()).unwrap();
+    zip.start_file("handmade-1.0.dist-info/WHEEL", stored)
+        .unwrap();
+    zip.write_all(
+        b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    )
+    .unwrap();
+    if payload > 0 {
+        zip.start_file("handmade/data.bin", stored).unwrap();
+        let chunk = vec![0u8; 1024 * 1024];
+        let mut left = payload;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            zip.write_all(&chunk[..n]).unwrap();
+            left -= n as u64;
+        }
+    }
+    zip.finish().unwrap();
+    path
+}
+
+#[test]
+fn fields_newer_than_the_metadata_version_are_left_out_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    handmade_wheel(
+        dir.path(),
+        "Metadata-Version: 2.1\nName: handmade\nVersion: 1.0\nSummary: by hand\nLicense-File: LICENSE\nLicense-Expression: MIT\nProvides-Extra: x\n\nBody text\n",
+        0,
+    );
+    let index = ok_index();
+    let out = publish(&index, dir.path(), &[]);
+    out.assert_ok();
+    assert!(
+        out.stdout.contains("::notice::")
+            && out
+                .stdout
+                .contains("License-File (2.4), License-Expression (2.4)"),
+        "{}",
+        out.stdout
+    );
+    let fields = index.uploads()[0].fields();
+    assert!(
+        fields
+            .iter()
+            .all(|(k, _)| k != "license_file" && k != "license_expression")
+    );
+    assert!(fields.contains(&("provides_extra".into(), "x".into())));
+    assert!(fields.contains(&("description".into(), "Body text\n".into())));
+
+    let bad = tempfile::tempdir().unwrap();
+    handmade_wheel(
+        bad.path(),
+        "Metadata-Version: 9.9\nName: other\nVersion: 1.0\n",
+        0,
+    );
+    publish(&index, bad.path(), &[]).assert_failed_with(&[
+        "would reject",
+        "`Metadata-Version: 9.9` is not a known metadata version",
+        "the file name says project `handmade` but the metadata says `other`",
+        "verify-metadata",
+    ]);
+    publish(&ok_index(), bad.path(), &[("verify-metadata", "false")]).assert_ok();
+}
+
+#[test]
+fn attestations_beside_a_dist_are_sent() {
+    let index = ok_index();
+    let dir = dists();
+    let sdist = dir.path().join("fake_hatchling-3.1.4.tar.gz");
+    let attestation = dir
+        .path()
+        .join("fake_hatchling-3.1.4.tar.gz.publish.attestation");
+    std::fs::write(
+        &attestation,
+        r#"{"version": 1, "envelope": {"statement": "eyJ9", "signature": "c2ln"}}"#,
+    )
+    .unwrap();
+    assert!(sdist.exists());
+    let out = publish(&index, dir.path(), &[]);
+    out.assert_ok();
+    assert!(!out.stdout.contains("ignoring"), "{}", out.stdout);
+    let sent: Vec<Vec<(String, String)>> = index.uploads().iter().map(|u| u.fields()).collect();
+    let att = sent[0].iter().find(|(k, _)| k == "attestations").unwrap();
+    let value: serde_json::Value = serde_json::from_str(&att.1).unwrap();
+    assert_eq!(value[0]["version"], 1);
+    assert!(
+        sent[1].iter().all(|(k, _)| k != "attestations"),
+        "the wheel has none"
+    );
+}
+
+#[test]
+fn a_one_gib_dist_uploads_with_flat_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = handmade_wheel(
+        dir.path(),
+        "Metadata-Version: 2.1\nName: handmade\nVersion: 1.0\n",
+        1 << 30,
+    );
+    let size = std::fs::metadata(&wheel).unwrap().len();
+    let index = ok_index();
+    let upload = format!("{}/legacy/", index.base);
+    let simple = format!("{}/simple/", index.base);
+    let (out, peak_kib) = common::run_measured(
+        &[
+            ("packages-dir", dir.path().to_str().unwrap()),
+            ("repository-url", &upload),
+            ("index-url", &simple),
+            ("password", TOKEN),
+        ],
+        &[],
+    );
+    out.assert_ok();
+    let received: u64 = index.uploads()[0]
+        .header("x-received")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        received > size,
+        "the whole file was sent ({received} of {size})"
+    );
+    assert!(
+        out.stderr
+            .contains("uploading handmade-1.0-py3-none-any.whl: 50%"),
+        "{}",
+        out.stderr
+    );
+    eprintln!("peak RSS uploading {size} bytes: {peak_kib} KiB");
+    assert!(
+        peak_kib > 0 && peak_kib < 64 * 1024,
+        "peak RSS {peak_kib} KiB"
+    );
+}

@@ -38,7 +38,7 @@ impl LocalDist {
 
     /// The upload form's fields for this dist, in order, without `content`; plus the headers
     /// left out because the declared Metadata-Version predates them.
-    pub fn form_fields(&self) -> Result<(Vec<(String, String)>, Vec<String>), LocalError> {
+    pub fn form_fields(&self) -> Result<FormFields, LocalError> {
         let meta = metadata_form(&self.metadata);
         let pyversion = match self.file.kind {
             DistKind::Wheel => self.file.python_tag.clone(),
@@ -74,8 +74,20 @@ impl LocalDist {
                 serde_json::Value::Array(vec![value]).to_string(),
             ));
         }
-        Ok((fields, meta.omitted_newer))
+        Ok(FormFields {
+            fields,
+            omitted_newer: meta.omitted_newer,
+        })
     }
+}
+
+/// The form fields of one upload and what was left out of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormFields {
+    /// `(name, value)` pairs in the order sent, before `content`.
+    pub fields: Vec<(String, String)>,
+    /// Headers newer than the declared Metadata-Version (`License-File (2.4)`), not sent.
+    pub omitted_newer: Vec<String>,
 }
 
 /// A problem with the local files, found before any upload.

@@ -227,7 +227,7 @@ pub fn parse_html(body: &str, base: &Url) -> Vec<IndexFile> {
         let filename = if text.is_empty() {
             url.path_segments()
                 .and_then(|mut s| s.next_back())
-                .map(|s| percent_decode(s))
+                .map(percent_decode)
                 .unwrap_or_default()
         } else {
             text

@@ -213,6 +213,9 @@ pub enum UploadError {
         "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
     )]
     Index(#[from] IndexError),
+    /// A local file beside the dist (its attestation) could not be used.
+    #[error(transparent)]
+    Local(#[from] LocalError),
     /// Reading the local file failed mid-upload.
     #[error("cannot read `{}`: {source}", path.display())]
     Io {
@@ -436,10 +439,10 @@ impl Session<'_> {
             OnIndex::Other(sha) => return Err(Self::mismatch(dist, sha)),
             OnIndex::Absent => {}
         }
-        let (fields, omitted) = dist.form_fields().map_err(|e| UploadError::Io {
-            path: dist.file.path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let crate::dists::FormFields {
+            fields,
+            omitted_newer: omitted,
+        } = dist.form_fields()?;
         if !omitted.is_empty() {
             self.commands.notice(&format!(
                 "`{}` declares Metadata-Version {}; left out of the upload form because the index would reject them: {}",

@@ -111,6 +111,12 @@ impl Outcome {
 /// Runs `pypi-publish` with `INPUT_*` variables (hyphens kept) and extra environment, inside a
 /// fresh GITHUB_OUTPUT/GITHUB_STEP_SUMMARY, as in a workflow.
 pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
+    run_measured(inputs, env).0
+}
+
+/// Like [`run`], also returning the process's peak resident memory in KiB (VmHWM from /proc,
+/// polled until it exits).
+pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, u64) {
     let tmp = tempfile::tempdir().unwrap();
     let output = tmp.path().join("output");
     let summary = tmp.path().join("summary");
@@ -128,19 +134,47 @@ pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(text) = std::fs::read_to_string(&status_file) {
+                    let hwm = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                        .unwrap_or(0);
+                    peak = peak.max(hwm);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let peak = watcher.join().unwrap();
     let outputs = std::fs::read_to_string(&output).unwrap_or_default();
     let outputs = slipway_runner::outputs::parse_output_file(&outputs)
         .unwrap()
         .into_iter()
         .collect();
-    Outcome {
+    let outcome = Outcome {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         outputs,
         summary: std::fs::read_to_string(&summary).unwrap_or_default(),
-    }
+    };
+    (outcome, peak)
 }
 
 /// The build backends the fixtures are built with.
