@@ -262,19 +262,30 @@ Source = "https://example.org/{name}/src"
     dist
 }
 
-/// A server process killed when dropped.
+/// A server shared by the tests of one binary. Statics are never dropped, so the server runs
+/// under a small shell guard that stops it and removes its directory when the test process
+/// exits (its stdin, a pipe held by this struct, then closes).
 pub struct Server {
     /// The base URL.
     pub url: String,
     child: Child,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `program args…` under the guard; `dir` is removed when the server stops.
+fn guarded(program: &Path, args: &[&std::ffi::OsStr], dir: tempfile::TempDir) -> Child {
+    let dir = dir.keep();
+    Command::new("sh")
+        .arg("-c")
+        .arg(r#"dir=$1; shift; "$@" >/dev/null 2>&1 </dev/null & pid=$!; cat >/dev/null; kill $pid; wait $pid; rm -rf "$dir""#)
+        .arg("guard")
+        .arg(&dir)
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn wait_for(url: &str, child: &mut Child) {
@@ -319,22 +330,19 @@ pub fn pypiserver() -> &'static Server {
         assert!(status.success(), "passlib failed: run scripts/setup-tools");
         let packages = dir.path().join("packages");
         std::fs::create_dir_all(&packages).unwrap();
-        let port = free_port();
-        let mut child = Command::new(tool("pypi-server"))
-            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", "update", "--hash-algo", "sha256", "-P"])
-            .arg(&htpasswd)
-            .arg(&packages)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let port = free_port().to_string();
+        let flags = [
+            "run", "-i", "127.0.0.1", "-p", &port, "-a", "update", "--hash-algo", "sha256", "-P",
+        ];
+        let args: Vec<&std::ffi::OsStr> = flags
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([htpasswd.as_os_str(), packages.as_os_str()])
+            .collect();
+        let mut child = guarded(&tool("pypi-server"), &args, dir);
         let url = format!("http://127.0.0.1:{port}/");
         wait_for(&url, &mut child);
-        Server {
-            url,
-            child,
-            _dir: dir,
-        }
+        Server { url, child }
     })
 }
 
@@ -355,14 +363,13 @@ pub fn devpi() -> &'static Server {
             .unwrap();
         assert!(status.success(), "devpi-init failed");
         let port = free_port();
-        let mut child = Command::new(tool("devpi-server"))
-            .arg("--serverdir")
-            .arg(&serverdir)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let port_text = port.to_string();
+        let args: Vec<&std::ffi::OsStr> =
+            [std::ffi::OsStr::new("--serverdir"), serverdir.as_os_str()]
+                .into_iter()
+                .chain(["--host", "127.0.0.1", "--port", &port_text].map(std::ffi::OsStr::new))
+                .collect();
+        let mut child = guarded(&tool("devpi-server"), &args, dir);
         let base = format!("http://127.0.0.1:{port}");
         wait_for(&base, &mut child);
         let user = format!(r#"{{"password": "{PASSWORD}"}}"#);
@@ -387,7 +394,6 @@ pub fn devpi() -> &'static Server {
         Server {
             url: format!("{base}/{USER}/dev/"),
             child,
-            _dir: dir,
         }
     })
 }
