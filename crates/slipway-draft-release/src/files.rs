@@ -1,0 +1,321 @@
+//! The local side of a release: the files `files` names, checked and hashed before anything is
+//! uploaded, and the `SHA256SUMS` manifest written from them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use slipway_github::github_asset_name;
+use slipway_runner::progress::human_bytes;
+
+/// GitHub refuses release assets of 2 GiB and more.
+pub const MAX_ASSET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A file to attach: where it is, the asset name GitHub will give it, and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFile {
+    /// The file on disk.
+    pub path: PathBuf,
+    /// The path as matched (relative to the workspace), for messages.
+    pub shown: String,
+    /// The asset name: the file name after GitHub's renaming rule.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// True for the checksums manifest this run writes.
+    pub manifest: bool,
+}
+
+/// Why the files cannot be released; every variant names the pattern or path.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    /// A pattern is not a valid glob.
+    #[error(
+        "`files` pattern `{pattern}` is not a valid glob: {reason}\nhint: use shell-style globs such as `dist/*.whl`; separate patterns with newlines or commas"
+    )]
+    BadPattern {
+        /// The pattern.
+        pattern: String,
+        /// The glob parser's complaint.
+        reason: String,
+    },
+    /// A pattern matched nothing (with `fail-on-unmatched-files: true`).
+    #[error(
+        "`files` pattern `{pattern}` matches no file\nhint: build the distributions before this step, check the path (relative to the workspace), or set `fail-on-unmatched-files: false`"
+    )]
+    Unmatched {
+        /// The pattern.
+        pattern: String,
+    },
+    /// No pattern matched anything.
+    #[error(
+        "no file matches `files` (`{patterns}`): there is nothing to attach\nhint: build the distributions before this step (e.g. `uv build` or `python -m build`), or fix `files`"
+    )]
+    NoFiles {
+        /// The patterns, comma separated.
+        patterns: String,
+    },
+    /// A pattern matched a directory.
+    #[error(
+        "`{path}` (matched by `files` pattern `{pattern}`) is a directory, not a file\nhint: name the files inside it, e.g. `{path}/*`"
+    )]
+    Directory {
+        /// The directory.
+        path: String,
+        /// The pattern that matched it.
+        pattern: String,
+    },
+    /// A match is neither a file nor a directory (a socket, a FIFO, a device).
+    #[error("`{path}` is not a regular file\nhint: `files` may only name regular files")]
+    NotAFile {
+        /// The path.
+        path: String,
+    },
+    /// A file (or a directory on the way to it) cannot be read.
+    #[error(
+        "cannot read `{path}`: {reason}\nhint: check that the file exists and is readable by the step (a broken symlink, or a build that failed halfway?)"
+    )]
+    Unreadable {
+        /// The path.
+        path: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// A file too big for a release asset.
+    #[error(
+        "`{path}` is {human} ({size} bytes); GitHub release assets must be smaller than 2 GiB\nhint: leave this file out of `files`, or split it"
+    )]
+    TooBig {
+        /// The path.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The size for people.
+        human: String,
+    },
+    /// Two different files would become the same asset.
+    #[error(
+        "`{first}` and `{second}` would both become the asset `{name}`\nhint: GitHub turns characters other than letters, digits and `-_.+` into `.`, so both names map to one asset; rename one of the files or narrow the `files` patterns"
+    )]
+    DuplicateName {
+        /// The asset name both map to.
+        name: String,
+        /// The first file.
+        first: String,
+        /// The second file.
+        second: String,
+    },
+    /// A file would have the name of the checksums manifest.
+    #[error(
+        "`{path}` would become the asset `{name}`, the name of the checksums manifest\nhint: set `checksums` to another name, or to an empty value to turn the manifest off"
+    )]
+    ClashesWithManifest {
+        /// The asset name.
+        name: String,
+        /// The file.
+        path: String,
+    },
+    /// The manifest could not be written.
+    #[error("cannot write the checksums manifest `{path}`: {reason}")]
+    Manifest {
+        /// Where it was being written.
+        path: String,
+        /// What the OS said.
+        reason: String,
+    },
+}
+
+/// The files matched by `patterns`, checked and hashed, sorted by asset name, plus a warning
+/// for each pattern that matched nothing when `fail_on_unmatched` is false. Patterns are
+/// relative to the working directory (the workspace); `*` does not match a leading dot.
+pub fn collect(
+    patterns: &[String],
+    fail_on_unmatched: bool,
+    checksums: Option<&str>,
+) -> Result<(Vec<LocalFile>, Vec<String>), FilesError> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let mut warnings = Vec::new();
+    // Canonical path → (shown path, pattern): the same file matched twice is one file.
+    let mut seen: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut found: Vec<(PathBuf, String, u64)> = Vec::new();
+    for pattern in patterns {
+        let paths = glob::glob_with(pattern, options).map_err(|e| FilesError::BadPattern {
+            pattern: pattern.clone(),
+            reason: e.msg.to_string(),
+        })?;
+        let mut matched = 0;
+        for entry in paths {
+            let path = entry.map_err(|e| FilesError::Unreadable {
+                path: e.path().display().to_string(),
+                reason: e.error().to_string(),
+            })?;
+            matched += 1;
+            let shown = path.display().to_string();
+            let meta = std::fs::metadata(&path).map_err(|e| FilesError::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+            if meta.is_dir() {
+                return Err(FilesError::Directory {
+                    path: shown,
+                    pattern: pattern.clone(),
+                });
+            }
+            if !meta.is_file() {
+                return Err(FilesError::NotAFile { path: shown });
+            }
+            if meta.len() >= MAX_ASSET_BYTES {
+                return Err(FilesError::TooBig {
+                    path: shown,
+                    size: meta.len(),
+                    human: human_bytes(meta.len()),
+                });
+            }
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.insert(canonical, shown.clone()).is_none() {
+                found.push((path, shown, meta.len()));
+            }
+        }
+        if matched == 0 {
+            if fail_on_unmatched {
+                return Err(FilesError::Unmatched {
+                    pattern: pattern.clone(),
+                });
+            }
+            warnings.push(format!("`files` pattern `{pattern}` matches no file"));
+        }
+    }
+    if found.is_empty() {
+        return Err(FilesError::NoFiles {
+            patterns: patterns.join(", "),
+        });
+    }
+    let manifest_name = checksums.map(github_asset_name);
+    let mut by_name: BTreeMap<String, (PathBuf, String, u64)> = BTreeMap::new();
+    for (path, shown, size) in found {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = github_asset_name(&file_name);
+        if manifest_name.as_deref() == Some(name.as_str()) {
+            return Err(FilesError::ClashesWithManifest { name, path: shown });
+        }
+        if let Some((_, first, _)) = by_name.get(&name) {
+            return Err(FilesError::DuplicateName {
+                name,
+                first: first.clone(),
+                second: shown,
+            });
+        }
+        by_name.insert(name, (path, shown, size));
+    }
+    // Every check that needs no reading is done; now read (and hash) each file once.
+    let mut files = Vec::with_capacity(by_name.len());
+    for (name, (path, shown, _)) in by_name {
+        let hashes = slipway_dist::hash_file(&path).map_err(|e| FilesError::Unreadable {
+            path: shown.clone(),
+            reason: std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| e.to_string()),
+        })?;
+        files.push(LocalFile {
+            path,
+            shown,
+            name,
+            size: hashes.size,
+            sha256: hashes.sha256,
+            manifest: false,
+        });
+    }
+    Ok((files, warnings))
+}
+
+/// The manifest text in `sha256sum`'s format: `<sha256>  <name>\n` per file, sorted by name.
+pub fn manifest_text(files: &[LocalFile]) -> String {
+    let mut lines: Vec<(&str, &str)> = files
+        .iter()
+        .filter(|f| !f.manifest)
+        .map(|f| (f.name.as_str(), f.sha256.as_str()))
+        .collect();
+    lines.sort();
+    lines
+        .iter()
+        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .collect()
+}
+
+/// Writes the manifest for `files` as `name` into `dir` and returns it as one more file.
+pub fn write_manifest(
+    dir: &Path,
+    name: &str,
+    files: &[LocalFile],
+) -> Result<LocalFile, FilesError> {
+    use sha2::Digest as _;
+    let text = manifest_text(files);
+    let asset = github_asset_name(name);
+    let path = dir.join(&asset);
+    std::fs::write(&path, &text).map_err(|e| FilesError::Manifest {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(LocalFile {
+        shown: asset.clone(),
+        path,
+        name: asset,
+        size: text.len() as u64,
+        sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        manifest: true,
+    })
+}
+
+/// The media type an asset is uploaded with (GitHub shows it; downloads do not depend on it).
+pub fn content_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".whl") || lower.ends_with(".zip") {
+        "application/zip"
+    } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+        "application/gzip"
+    } else if lower.ends_with(".json") {
+        "application/json"
+    } else if lower.ends_with(".txt") || lower.ends_with("sums") || lower.ends_with(".sha256") {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, sha: &str) -> LocalFile {
+        LocalFile {
+            path: PathBuf::from(name),
+            shown: name.into(),
+            name: name.into(),
+            size: 1,
+            sha256: sha.into(),
+            manifest: false,
+        }
+    }
+
+    #[test]
+    fn manifest_is_sha256sum_format_sorted_by_name() {
+        let text = manifest_text(&[file("b.whl", "22"), file("a.tar.gz", "11")]);
+        assert_eq!(text, "11  a.tar.gz\n22  b.whl\n");
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("x-1.0-py3-none-any.whl"), "application/zip");
+        assert_eq!(content_type("x-1.0.tar.gz"), "application/gzip");
+        assert_eq!(content_type("SHA256SUMS"), "text/plain");
+        assert_eq!(content_type("x.bin"), "application/octet-stream");
+    }
+}
