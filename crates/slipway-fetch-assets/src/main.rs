@@ -1,2 +1,6 @@
-//! The `fetch-assets` binary.
-fn main() {}
+//! The `fetch-assets` binary: see the library for what it does.
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    slipway_runner::run(&slipway_fetch_assets::TOOL, slipway_fetch_assets::main)
+}
