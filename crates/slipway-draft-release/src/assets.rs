@@ -286,14 +286,14 @@ impl Uploader<'_> {
                     tracing::warn!("{note}");
                     self.resolved.push(note);
                     delete_asset(self.gh, a.id).await?;
-                    (Status::Uploaded, self.put(&file).await?)
+                    self.put(&file, Status::Uploaded).await?
                 }
                 Step::Replace(a) => {
                     tracing::info!("replacing `{}`: the file has other bytes", file.name);
                     delete_asset(self.gh, a.id).await?;
-                    (Status::Replaced, self.put(&file).await?)
+                    self.put(&file, Status::Replaced).await?
                 }
-                Step::Upload => (Status::Uploaded, self.put(&file).await?),
+                Step::Upload => self.put(&file, Status::Uploaded).await?,
             };
             if status != Status::Kept {
                 tracing::info!(
@@ -314,8 +314,14 @@ impl Uploader<'_> {
 
     /// Uploads one file; a conflict (the name taken, or our half-made asset deleted by another
     /// run) is resolved by listing the assets again: the same bytes uploaded by someone else
-    /// are kept, a half-made asset is given time to finish and deleted if it does not.
-    async fn put(&mut self, file: &LocalFile) -> Result<Asset, AssetError> {
+    /// are kept, a half-made asset is given time to finish and deleted if it does not. Returns
+    /// the asset and `status`, or [`Status::Kept`] when another upload of an asset that was not
+    /// there before attached the same bytes first.
+    async fn put(
+        &mut self,
+        file: &LocalFile,
+        status: Status,
+    ) -> Result<(Status, Asset), AssetError> {
         let gh = self.gh;
         for round in 1..=MAX_ROUNDS {
             let mut progress = Progress::new(
@@ -342,7 +348,7 @@ impl Uploader<'_> {
                 .await;
             progress.finish();
             let err = match result {
-                Ok(asset) => return self.verified(file, asset),
+                Ok(asset) => return Ok((status, self.verified(file, asset)?)),
                 Err(e @ (GitHubError::AlreadyExists(_) | GitHubError::NotFound(_)))
                     if round < MAX_ROUNDS =>
                 {
@@ -389,7 +395,11 @@ impl Uploader<'_> {
                             "upload of `{}` answered {reason}: the same bytes were already attached (another run), kept",
                             file.name
                         ));
-                        return Ok(a);
+                        let status = match status {
+                            Status::Replaced => Status::Replaced,
+                            _ => Status::Kept,
+                        };
+                        return Ok((status, a));
                     }
                     if !(self.release.draft && self.overwrite) {
                         return Err(if self.release.draft {
