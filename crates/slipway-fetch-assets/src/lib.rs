@@ -1,6 +1,6 @@
 //! `fetch-assets`: downloads exactly the bytes attached to a release, verified, into a directory.
 //!
-//! The binary reads a [`Request`]; [`fetch`] finds the release ([`select`]), picks its assets
+//! The binary reads a [`Request`]; [`fetch()`] finds the release ([`select`]), picks its assets
 //! ([`names`]), loads the checksums manifest ([`manifest`]), and brings each asset into `dir`
 //! `concurrency` at a time ([`fetch::Fetcher`]); the [`Report`] becomes outputs and a summary.
 

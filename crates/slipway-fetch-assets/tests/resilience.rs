@@ -285,6 +285,7 @@ fn a_1_gib_asset_downloads_with_flat_memory() {
     let out = h.workspace().join("dist/big.whl");
     assert_eq!(std::fs::metadata(&out).unwrap().len(), SIZE);
     assert_eq!(file_sha(&out), digest);
+    eprintln!("fetch-assets peak RSS for a 1 GiB asset: {peak} KiB");
     assert!(peak > 0, "could not read the child's VmHWM");
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB is not under 64 MiB");
     assert_eq!(complete_storage_downloads(&fake, asset, SIZE), 1);
