@@ -217,7 +217,10 @@ pub fn collect(
     }
     // Every check that needs no reading is done; now read (and hash) each file once.
     let mut files = Vec::with_capacity(by_name.len());
-    for (name, (path, shown, _)) in by_name {
+    for (name, (path, shown, size)) in by_name {
+        if size >= 64 * 1024 * 1024 {
+            tracing::info!("hashing `{shown}` ({})", human_bytes(size));
+        }
         let hashes = slipway_dist::hash_file(&path).map_err(|e| FilesError::Unreadable {
             path: shown.clone(),
             reason: std::error::Error::source(&e)

@@ -99,7 +99,9 @@ fn parse_prerelease(s: &str) -> Result<Option<bool>, String> {
         "auto" | "Auto" | "AUTO" => Ok(None),
         other => slipway_runner::inputs::parse_bool("prerelease", other)
             .map(Some)
-            .map_err(|_| "expected `auto`, `true` or `false`".to_string()),
+            .map_err(|_| {
+                "expected `auto`, `true` or `false`\nhint: `auto` marks pre- and dev-releases (e.g. `1.0rc1`) as pre-releases".to_string()
+            }),
     }
 }
 
@@ -119,7 +121,8 @@ impl Request {
             .hint("write the template with `{version}`, e.g. `v{version}`")?;
         let tag = i.string("tag").unwrap_or(rendered);
         if tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(i.invalid("tag", &tag, "a tag cannot contain spaces").into());
+            return Err(i.invalid("tag", &tag, "a tag cannot contain spaces"))
+                .hint("leave `tag` empty to use `tag-template`, or give a tag such as `v1.2.0`");
         }
         let files = i.list("files");
         if files.is_empty() {
@@ -147,7 +150,7 @@ impl Request {
             .unwrap_or_else(|| parsed.is_prerelease());
         let make_latest = i.parsed("make-latest", |s| match s {
             "true" | "false" | "legacy" => Ok(s.to_string()),
-            _ => Err("expected `true`, `false` or `legacy`".to_string()),
+            _ => Err("expected `true`, `false` or `legacy`\nhint: leave it empty for GitHub's default (the newest non-prerelease is latest)".to_string()),
         })?;
         let checksums = match i.string("checksums") {
             Some(name) if slipway_github::github_asset_name(&name).is_empty() => {
