@@ -230,7 +230,7 @@ pub struct Outcome {
     pub asset: Option<Asset>,
 }
 
-/// Everything [`execute`] needs besides the plan.
+/// Everything [`Uploader::execute`] needs besides the plan.
 #[derive(Debug)]
 pub struct Uploader<'a> {
     /// The client.
