@@ -7,7 +7,12 @@ use slipway_runner::docs::Runs;
 
 /// Every tool, in pipeline order, with the icon its action shows on the Marketplace.
 pub fn tools() -> Vec<(&'static Tool, &'static str)> {
-    vec![(&slipway_version_bump::TOOL, "tag")]
+    vec![
+        (&slipway_version_bump::TOOL, "tag"),
+        (&slipway_draft_release::TOOL, "package"),
+        (&slipway_fetch_assets::TOOL, "download"),
+        (&slipway_pypi_publish::TOOL, "upload-cloud"),
+    ]
 }
 
 /// The image every released action runs: prebuilt, so no user job compiles Rust.
