@@ -43,9 +43,9 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("publish", false, "Publish the release once every asset is attached (for repositories with immutable releases)."),
         InputSpec::string("make-latest", "When publishing: true, false or legacy (empty: GitHub's default)."),
         InputSpec::bool("dry-run", false, "Do everything but write: say which release and assets would be created, uploaded or replaced."),
-        InputSpec::secret("token", "GitHub token with contents: write.").default("${{ github.token }}"),
-        InputSpec::string("repository", "Repository as owner/name.").default("${{ github.repository }}"),
-        InputSpec::string("api-url", "GitHub REST API URL (GitHub Enterprise Server: https://HOST/api/v3).").default("${{ github.api_url }}"),
+        slipway_github::token_input("GitHub token with contents: write."),
+        slipway_github::REPOSITORY_INPUT,
+        slipway_github::API_URL_INPUT,
     ],
     outputs: &[
         OutputSpec::new("release-id", "The release's id (empty in a dry run that would create it)."),

@@ -42,9 +42,9 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("fail-on-empty", true, "Fail when no asset matches the patterns."),
         InputSpec::string("tag-template", "How a version becomes a tag; the `version` output is the tag read through it.").default("v{version}"),
         InputSpec::bool("dry-run", false, "Find the release and check the files already present, but download nothing."),
-        InputSpec::secret("token", "GitHub token used to read the release and download its assets.").default("${{ github.token }}"),
-        InputSpec::string("repository", "Repository as owner/name.").default("${{ github.repository }}"),
-        InputSpec::string("api-url", "GitHub REST API URL (GitHub Enterprise Server: https://HOST/api/v3).").default("${{ github.api_url }}"),
+        slipway_github::token_input("GitHub token used to read the release and download its assets."),
+        slipway_github::REPOSITORY_INPUT,
+        slipway_github::API_URL_INPUT,
     ],
     outputs: &[
         OutputSpec::new("tag", "The release's tag."),

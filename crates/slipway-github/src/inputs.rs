@@ -4,9 +4,26 @@
 use std::time::Duration;
 
 use slipway_runner::env::{SLIPWAY_RETRY_ATTEMPTS, SLIPWAY_RETRY_UNIT_MS};
-use slipway_runner::{Commands, Env, InputError, Inputs, RepoSlug};
+use slipway_runner::{Commands, Env, InputError, InputSpec, Inputs, RepoSlug};
 
 use crate::{ClientConfig, GitHub, GitHubError, RetryPolicy};
+
+/// The `repository` input every GitHub-side tool declares.
+pub const REPOSITORY_INPUT: InputSpec =
+    InputSpec::string("repository", "Repository as owner/name.")
+        .default("${{ github.repository }}");
+
+/// The `api-url` input every GitHub-side tool declares.
+pub const API_URL_INPUT: InputSpec = InputSpec::string(
+    "api-url",
+    "GitHub REST API URL (GitHub Enterprise Server: https://HOST/api/v3).",
+)
+.default("${{ github.api_url }}");
+
+/// The `token` input, with a description naming the permissions this tool needs.
+pub const fn token_input(description: &'static str) -> InputSpec {
+    InputSpec::secret("token", description).default("${{ github.token }}")
+}
 
 /// Why a client could not be built from the inputs.
 #[derive(Debug, thiserror::Error)]

@@ -34,7 +34,9 @@ mod urls;
 pub use client::GitHub;
 pub use config::{ClientConfig, DEFAULT_USER_AGENT, RetryPolicy};
 pub use error::{ApiFailure, GitHubError};
-pub use inputs::{SetupError, client_from_inputs, retry_policy};
+pub use inputs::{
+    API_URL_INPUT, REPOSITORY_INPUT, SetupError, client_from_inputs, retry_policy, token_input,
+};
 pub use models::{
     Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,
 };

@@ -29,9 +29,9 @@ pub static TOOL: Tool = Tool {
         InputSpec::string("scheme", "Version ordering: pep440 or semver.").default("pep440"),
         InputSpec::string("tag-template", "How a version becomes a tag; must contain {version}.").default("v{version}"),
         InputSpec::bool("fail-on-downgrade", false, "Fail when the version is lower than the previous one (otherwise a warning)."),
-        InputSpec::secret("token", "GitHub token used to read releases, tags and files.").default("${{ github.token }}"),
-        InputSpec::string("repository", "Repository as owner/name.").default("${{ github.repository }}"),
-        InputSpec::string("api-url", "GitHub REST API URL (GitHub Enterprise Server: https://HOST/api/v3).").default("${{ github.api_url }}"),
+        slipway_github::token_input("GitHub token used to read releases, tags and files."),
+        slipway_github::REPOSITORY_INPUT,
+        slipway_github::API_URL_INPUT,
     ],
     outputs: &[
         OutputSpec::new("version", "The version read from source, as written."),
