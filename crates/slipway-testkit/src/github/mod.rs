@@ -21,6 +21,7 @@ mod log;
 mod model;
 mod route;
 mod server;
+mod snapshot;
 mod transfer;
 
 use std::net::{SocketAddr, TcpListener};
@@ -34,6 +35,7 @@ pub use model::{
     Asset, AssetState, DownloadMode, Release, ReleaseSeed, github_asset_name, rfc3339,
 };
 pub use route::{Host, RouteKind};
+pub use snapshot::{Snapshot, SnapshotError};
 
 use model::{State, Urls, asset_path};
 
