@@ -15,11 +15,31 @@ pub fn tools() -> Vec<(&'static Tool, &'static str)> {
     ]
 }
 
-/// The image every released action runs: prebuilt, so no user job compiles Rust.
+/// The prebuilt image every released action runs, so no user job compiles Rust.
+pub fn image() -> String {
+    format!(
+        "docker://ghcr.io/OWNER/slipway:v{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// How one tool's action runs: the image's multi-call binary with the tool's name.
 pub fn runs(tool: &Tool) -> Runs {
     Runs {
-        image: format!("docker://ghcr.io/OWNER/slipway:v{}", env!("CARGO_PKG_VERSION")),
-        entrypoint: format!("/usr/local/bin/{}", tool.name),
+        image: image(),
+        entrypoint: "/usr/local/bin/slipway".into(),
+        args: vec![tool.name.into()],
+        env: vec![],
+    }
+}
+
+/// How the umbrella action runs: the tool named by its `tool` input, empty inputs taking defaults.
+pub fn umbrella_runs() -> Runs {
+    Runs {
+        image: image(),
+        entrypoint: "/usr/local/bin/slipway".into(),
+        args: vec!["${{ inputs.tool }}".into()],
+        env: vec![("SLIPWAY_UMBRELLA".into(), "1".into())],
     }
 }
 

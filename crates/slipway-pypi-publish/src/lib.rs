@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use slipway_pypi::{
-    FileReport, FileStatus, LocalOptions, OidcEnv, PublishReport, PublishRequest, RetryPolicy,
-    TrustedPublishing,
+    FileReport, FileStatus, LocalOptions, OidcEnv, PublishError, PublishReport, PublishRequest,
+    RetryPolicy, TrustedPublishing,
 };
 use slipway_runner::progress::human_bytes;
 use slipway_runner::summary::cell;
@@ -239,5 +239,46 @@ pub fn log_files(files: &[FileReport], print_hash: bool) {
                 human_bytes(f.size)
             );
         }
+    }
+}
+
+/// The whole tool: inputs → [`slipway_pypi::publish`] → outputs and step summary; on a failed
+/// upload the summary still lists what is already on the index.
+pub async fn main(action: &mut Action) -> anyhow::Result<()> {
+    let request = request_from(action)?;
+    let print_hash = action.inputs.bool("print-hash")?;
+    match slipway_pypi::publish(&request, &action.commands).await {
+        Ok(report) => {
+            log_files(&report.files, print_hash);
+            summary(
+                &mut action.summary,
+                &report.files,
+                print_hash,
+                request.dry_run,
+                None,
+            );
+            write_outputs(action, &report)
+        }
+        Err(PublishError::Upload {
+            filename,
+            done,
+            source,
+        }) => {
+            log_files(&done, print_hash);
+            summary(
+                &mut action.summary,
+                &done,
+                print_hash,
+                request.dry_run,
+                Some(&filename),
+            );
+            Err(PublishError::Upload {
+                filename,
+                done,
+                source,
+            }
+            .into())
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -12,13 +12,102 @@ fn scalar(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-/// How the action runs: a prebuilt image and the binary inside it.
+/// How the action runs: a prebuilt image, the binary inside it, its arguments and environment.
 #[derive(Debug, Clone)]
 pub struct Runs {
     /// `docker://…` image reference.
     pub image: String,
     /// Absolute path of the binary in the image.
     pub entrypoint: String,
+    /// Arguments (the multi-call binary's tool name).
+    pub args: Vec<String>,
+    /// Environment variables set for the container.
+    pub env: Vec<(String, String)>,
+}
+
+impl Runs {
+    fn yaml(&self) -> String {
+        let mut y = format!(
+            "runs:\n  using: docker\n  image: {}\n  entrypoint: {}\n",
+            scalar(&self.image),
+            scalar(&self.entrypoint)
+        );
+        if !self.args.is_empty() {
+            y.push_str("  args:\n");
+            for a in &self.args {
+                y.push_str(&format!("    - {}\n", scalar(a)));
+            }
+        }
+        if !self.env.is_empty() {
+            y.push_str("  env:\n");
+            for (k, v) in &self.env {
+                y.push_str(&format!("    {k}: {}\n", scalar(v)));
+            }
+        }
+        y
+    }
+}
+
+/// The umbrella action (`uses: OWNER/slipway@v1` with a `tool` input): the union of every tool's
+/// inputs and outputs. Inputs carry no literal defaults there (they differ between tools); the
+/// binary, told by `SLIPWAY_UMBRELLA=1`, treats an empty input as "use the tool's default".
+pub fn umbrella_action_yml(tools: &[&Tool], runs: &Runs) -> String {
+    let names: Vec<&str> = tools.iter().map(|t| t.name).collect();
+    let mut y = String::from(GENERATED_NOTICE);
+    y.push_str("name: \"slipway\"\n");
+    y.push_str(&format!("description: {}\n", scalar(&format!("Release Python packages from a commit to PyPI with verified bytes: set `tool` to one of {}. The per-tool actions under actions/ document each tool.", names.join(", ")))));
+    y.push_str("author: slipway\nbranding:\n  icon: \"anchor\"\n  color: blue\n");
+    y.push_str(&format!(
+        "inputs:\n  tool:\n    description: {}\n    required: true\n",
+        scalar(&format!("Which tool to run: {}.", names.join(", ")))
+    ));
+    let mut seen: Vec<&str> = vec!["tool"];
+    for t in tools {
+        for i in t.inputs {
+            if seen.contains(&i.name) {
+                continue;
+            }
+            seen.push(i.name);
+            let users: Vec<&str> = tools
+                .iter()
+                .filter(|t| t.inputs.iter().any(|x| x.name == i.name))
+                .map(|t| t.name)
+                .collect();
+            let default = match i.default {
+                Some(d) if d.contains("${{") => format!("    default: {}\n", scalar(d)),
+                Some(d) => format!(" Default: `{d}`."),
+                None => String::new(),
+            };
+            let (doc_default, yaml_default) = if default.starts_with("    default") {
+                (String::new(), default)
+            } else {
+                (default, String::new())
+            };
+            let desc = format!("[{}] {}{}", users.join(", "), i.description, doc_default);
+            y.push_str(&format!(
+                "  {}:\n    description: {}\n    required: false\n{yaml_default}",
+                i.name,
+                scalar(&desc)
+            ));
+        }
+    }
+    y.push_str("outputs:\n");
+    let mut seen: Vec<&str> = Vec::new();
+    for t in tools {
+        for o in t.outputs {
+            if seen.contains(&o.name) {
+                continue;
+            }
+            seen.push(o.name);
+            y.push_str(&format!(
+                "  {}:\n    description: {}\n",
+                o.name,
+                scalar(&format!("[{}] {}", t.name, o.description))
+            ));
+        }
+    }
+    y.push_str(&runs.yaml());
+    y
 }
 
 impl Tool {
@@ -56,11 +145,7 @@ impl Tool {
                 ));
             }
         }
-        y.push_str(&format!(
-            "runs:\n  using: docker\n  image: {}\n  entrypoint: {}\n",
-            scalar(&runs.image),
-            scalar(&runs.entrypoint)
-        ));
+        y.push_str(&runs.yaml());
         y
     }
 
@@ -124,7 +209,9 @@ mod tests {
         let y = T.action_yml(
             &Runs {
                 image: "docker://ghcr.io/o/slipway:1".into(),
-                entrypoint: "/demo".into(),
+                entrypoint: "/slipway".into(),
+                args: vec!["demo".into()],
+                env: vec![("SLIPWAY_UMBRELLA".into(), "1".into())],
             },
             "tag",
         );
@@ -139,7 +226,39 @@ mod tests {
             ),
             "{y}"
         );
-        assert!(y.ends_with("entrypoint: \"/demo\"\n"));
+        assert!(
+            y.ends_with("entrypoint: \"/slipway\"\n  args:\n    - \"demo\"\n  env:\n    SLIPWAY_UMBRELLA: \"1\"\n"),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn umbrella_declares_the_union_without_literal_defaults() {
+        static U: Tool = Tool {
+            name: "other",
+            title: "o",
+            description: "o",
+            inputs: &[
+                InputSpec::string("version", "Other version."),
+                InputSpec::secret("token", "t").default("${{ github.token }}"),
+            ],
+            outputs: &[OutputSpec::new("tag", "x"), OutputSpec::new("extra", "y")],
+        };
+        let runs = Runs {
+            image: "i".into(),
+            entrypoint: "/slipway".into(),
+            args: vec!["${{ inputs.tool }}".into()],
+            env: vec![],
+        };
+        let y = umbrella_action_yml(&[&T, &U], &runs);
+        assert!(y.contains("  dry-run:\n    description: \"[demo] Say what would be done. Default: `false`.\"\n    required: false\n  "), "{y}");
+        assert!(
+            y.contains("  version:\n    description: \"[demo, other] The version.\"\n"),
+            "{y}"
+        );
+        assert!(y.contains("  token:\n    description: \"[other] t\"\n    required: false\n    default: \"${{ github.token }}\"\n"), "{y}");
+        assert_eq!(y.matches("  tag:\n").count(), 1);
+        assert!(y.contains("  extra:\n"));
     }
 
     #[test]

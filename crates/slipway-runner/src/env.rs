@@ -50,6 +50,9 @@ pub const GH_TOKEN: &str = "GH_TOKEN";
 pub const SLIPWAY_RETRY_ATTEMPTS: &str = "SLIPWAY_RETRY_ATTEMPTS";
 /// Tuning: scale every retry wait to this many milliseconds (default: real backoff, 1 s doubling).
 pub const SLIPWAY_RETRY_UNIT_MS: &str = "SLIPWAY_RETRY_UNIT_MS";
+/// Set to `1` by the umbrella action (`uses: OWNER/slipway@v1`), which declares every tool's
+/// inputs without defaults: there an empty input means "not given" and takes the tool's default.
+pub const SLIPWAY_UMBRELLA: &str = "SLIPWAY_UMBRELLA";
 /// Prefix of action inputs: `INPUT_<NAME>` with NAME upper-cased, spaces to `_`, hyphens kept.
 pub const INPUT_PREFIX: &str = "INPUT_";
 

@@ -303,8 +303,10 @@ impl Inputs {
         }
         if let Some(v) = self.env.raw(&input_var(spec.name)) {
             // In a workflow every declared input is set. An input whose default is a `${{ }}`
-            // expression that evaluated to nothing (e.g. no token) falls back like a local run.
-            if !v.is_empty() || spec.default.is_none_or(|d| !d.contains("${{")) {
+            // expression that evaluated to nothing (e.g. no token) falls back like a local run,
+            // and so does any empty input under the umbrella action (it declares no defaults).
+            let umbrella = self.env.get(crate::env::SLIPWAY_UMBRELLA) == Some("1");
+            if !v.is_empty() || (!umbrella && spec.default.is_none_or(|d| !d.contains("${{"))) {
                 return Some(v.to_string());
             }
         }
@@ -439,6 +441,14 @@ mod tests {
         let i = inputs(&[], &[]);
         assert_eq!(i.string("checksums").unwrap(), "SHA256SUMS");
         assert_eq!(i.list("files"), ["dist/*"]);
+    }
+
+    #[test]
+    fn under_the_umbrella_an_empty_input_takes_the_default() {
+        let i = inputs(&[], &[("INPUT_CHECKSUMS", ""), ("SLIPWAY_UMBRELLA", "1")]);
+        assert_eq!(i.string("checksums").unwrap(), "SHA256SUMS");
+        let i = inputs(&[], &[("INPUT_CHECKSUMS", "X"), ("SLIPWAY_UMBRELLA", "1")]);
+        assert_eq!(i.string("checksums").unwrap(), "X");
     }
 
     #[test]

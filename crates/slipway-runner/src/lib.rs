@@ -143,16 +143,25 @@ pub fn run(
     tool: &'static Tool,
     body: impl AsyncFnOnce(&mut Action) -> anyhow::Result<()>,
 ) -> ExitCode {
+    run_with_args(tool, std::env::args().skip(1).collect(), body)
+}
+
+/// [`run`] with the command-line arguments given (without the program or tool name): the
+/// multi-call `slipway <tool> …` binary uses it.
+pub fn run_with_args(
+    tool: &'static Tool,
+    args: Vec<String>,
+    body: impl AsyncFnOnce(&mut Action) -> anyhow::Result<()>,
+) -> ExitCode {
     let env = Env::from_process();
     let commands = Commands::new(env.in_actions());
-    let (inputs, invocation) =
-        match Inputs::parse(tool.inputs, std::env::args().skip(1), env.clone()) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                report::report(tool.name, &e.into(), &commands);
-                return ExitCode::from(2);
-            }
-        };
+    let (inputs, invocation) = match Inputs::parse(tool.inputs, args, env.clone()) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            report::report(tool.name, &e.into(), &commands);
+            return ExitCode::from(2);
+        }
+    };
     match invocation {
         Invocation::Help => {
             print!("{}", tool.usage());

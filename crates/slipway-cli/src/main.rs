@@ -1,0 +1,80 @@
+//! `slipway <tool> [--input value]...`: every tool in one static binary, for the container image.
+//! Also answers to a tool's name when called through a link named after it.
+
+use std::process::ExitCode;
+
+use slipway_runner::{Tool, run_with_args};
+
+const TOOLS: [&Tool; 4] = [
+    &slipway_version_bump::TOOL,
+    &slipway_draft_release::TOOL,
+    &slipway_fetch_assets::TOOL,
+    &slipway_pypi_publish::TOOL,
+];
+
+fn usage() -> String {
+    let mut s = format!(
+        "slipway {}\n\nUsage: slipway <tool> [--input value]...   (or `slipway <tool> --help`)\n\nTools:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for t in TOOLS {
+        s.push_str(&format!("  {:<15} {}\n", t.name, t.description));
+    }
+    s
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().collect();
+    let called_as = args
+        .first()
+        .and_then(|a| a.rsplit('/').next())
+        .unwrap_or("slipway")
+        .to_string();
+    let tool = if TOOLS.iter().any(|t| t.name == called_as) {
+        args.remove(0);
+        called_as
+    } else {
+        args.remove(0);
+        if args.is_empty() {
+            eprint!("{}", usage());
+            return ExitCode::from(2);
+        }
+        args.remove(0)
+    };
+    match tool.as_str() {
+        "version-bump" => run_with_args(
+            &slipway_version_bump::TOOL,
+            args,
+            slipway_version_bump::main,
+        ),
+        "draft-release" => run_with_args(
+            &slipway_draft_release::TOOL,
+            args,
+            slipway_draft_release::main,
+        ),
+        "fetch-assets" => run_with_args(
+            &slipway_fetch_assets::TOOL,
+            args,
+            slipway_fetch_assets::main,
+        ),
+        "pypi-publish" => run_with_args(
+            &slipway_pypi_publish::TOOL,
+            args,
+            slipway_pypi_publish::main,
+        ),
+        "-h" | "--help" | "help" => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        "-V" | "--version" => {
+            println!("slipway {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!(
+                "error: unknown tool `{other}`\nhint: the tools are version-bump, draft-release, fetch-assets, pypi-publish"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
