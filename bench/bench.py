@@ -1,0 +1,110 @@
+"""slipway's benchmark: publishing vs twine and uv, release assets vs curl, start-up, memory.
+
+Started by `bench/run`, which builds what it needs first. Prints a markdown table and writes the
+figures as JSON. With --tiny the sizes are divided by about 100 and runs are fewer: the command
+is exercised, the figures are recorded, and no target is judged.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cases import Bench  # noqa: E402
+from measure import Runner  # noqa: E402
+from report import judge, table  # noqa: E402
+
+MB = 1_000_000
+MIB = 1024 * 1024
+
+FULL = {
+    "wheel_small": 2 * MB, "wheel_count": 20, "wheel_big": 256 * MB,
+    "asset_small": 8 * MB, "asset_count": 30, "asset_big": 512 * MB,
+    "growth": 256 * MIB,
+    "repeats": 5, "big_repeats": 3, "startup_runs": 50,
+}
+TINY = {
+    "wheel_small": 20_000, "wheel_count": 20, "wheel_big": 2_560_000,
+    "asset_small": 80_000, "asset_count": 30, "asset_big": 5_120_000,
+    "growth": 2_560_000,
+    "repeats": 1, "big_repeats": 1, "startup_runs": 5,
+}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    p.add_argument("--tiny", action="store_true", help="sizes divided by ~100, fewer runs, nothing judged")
+    p.add_argument("--out", default=None, help="where the JSON goes (default: bench/results.json)")
+    p.add_argument("--only", default="publishing,assets,startup,growth",
+                   help="comma-separated cases to run (default: all)")
+    p.add_argument("--repeats", type=int, default=None, help="runs per client for the small-file cases")
+    p.add_argument("--bindir", required=True, help="directory of the static release binaries")
+    p.add_argument("--fake", required=True, help="the slipway-fake-github binary")
+    p.add_argument("--launcher", required=True, help="the rusage launcher")
+    p.add_argument("--venv", required=True, help="the virtualenv holding pypiserver, twine and uv")
+    p.add_argument("--work", required=True, help="scratch directory (emptied first)")
+    return p.parse_args(argv)
+
+
+def machine():
+    """What the figures were measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def main(argv):
+    args = parse_args(argv)
+    sizes = dict(TINY if args.tiny else FULL)
+    if args.repeats:
+        sizes["repeats"] = args.repeats
+    only = set(args.only.split(","))
+    out_path = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    logs = tempfile.mkdtemp(prefix="logs-", dir=args.work)
+    started = time.monotonic()
+
+    def log(message):
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    runner = Runner(args.launcher, logs)
+    bench = Bench(runner, args.bindir, args.fake, args.venv, args.work, log)
+    results = {
+        "mode": "tiny" if args.tiny else "full",
+        "machine": machine(),
+        "sizes": sizes,
+        "baseline_rss_kib": runner.run("baseline", ["/bin/true"]).maxrss_kib,
+    }
+    if "startup" in only:
+        log("start-up")
+        results["startup"] = bench.startup(sizes["startup_runs"])
+    if "publishing" in only:
+        results["publishing"] = bench.publishing(sizes, sizes["repeats"])
+    if "assets" in only:
+        results["assets"] = bench.assets(sizes, sizes["big_repeats"])
+    if "growth" in only:
+        results["growth"] = bench.growth(sizes, sizes["big_repeats"])
+    results["targets"] = judge(results, judged=not args.tiny)
+    results["elapsed_s"] = time.monotonic() - started
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, sort_keys=False)
+        f.write("\n")
+    print(table(results))
+    log(f"wrote {out_path}")
+    shutil.rmtree(args.work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,184 @@
+"""The servers the clients talk to: a fresh pypiserver per run, and the fake GitHub."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+USER = "bench"
+PASSWORD = "bench-password"
+TOKEN = "bench-token"
+REPO = "octo/bench"
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url, proc, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before it answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not answer `{url}` within {timeout} s")
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class PyPIServer:
+    """pypiserver on a new packages directory, uploads authenticated with an htpasswd user."""
+
+    def __init__(self, venv, work):
+        self.dir = tempfile.mkdtemp(prefix="pypiserver-", dir=work)
+        htpasswd = os.path.join(self.dir, "htpasswd")
+        subprocess.run(
+            [
+                os.path.join(venv, "bin", "python"),
+                "-c",
+                "import sys; from passlib.apache import HtpasswdFile as H; "
+                "h = H(sys.argv[1], new=True); h.set_password(sys.argv[2], sys.argv[3]); h.save()",
+                htpasswd,
+                USER,
+                PASSWORD,
+            ],
+            check=True,
+        )
+        self.packages = os.path.join(self.dir, "packages")
+        os.mkdir(self.packages)
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/"
+        self.simple = f"{self.url}simple/"
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [
+                os.path.join(venv, "bin", "pypi-server"),
+                "run",
+                "-i", "127.0.0.1",
+                "-p", str(port),
+                "-a", "update",
+                "-P", htpasswd,
+                "--hash-algo", "sha256",
+                self.packages,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_http(self.simple, self.proc, "pypiserver")
+
+    def files(self):
+        """The file names the server holds."""
+        return sorted(os.listdir(self.packages))
+
+    def close(self):
+        """Stops the server and removes its directory."""
+        _stop(self.proc)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FakeGitHub:
+    """The slipway fake GitHub (release build), its assets in a temporary directory."""
+
+    def __init__(self, binary, work):
+        self.dir = tempfile.mkdtemp(prefix="fake-github-", dir=work)
+        self.log = open(os.path.join(self.dir, "..", "fake-github.log"), "ab")
+        self.proc = subprocess.Popen(
+            [binary, "--repo", REPO, "--token", TOKEN, "--state-dir", os.path.join(self.dir, "state")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
+        line = self.proc.stdout.readline()
+        if not line:
+            _stop(self.proc)
+            raise RuntimeError("the fake GitHub exited before it printed its URLs")
+        urls = json.loads(line)
+        self.api = urls["api_url"].rstrip("/")
+        self.uploads = urls["uploads_url"].rstrip("/")
+
+    def call(self, method, path, body=None):
+        """One JSON API call with the token; returns the decoded answer."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.api}{path}", data=data, method=method)
+        req.add_header("Authorization", f"Bearer {TOKEN}")
+        req.add_header("Accept", "application/vnd.github+json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def create_draft(self, tag):
+        """Creates a draft release for `tag` and returns its id."""
+        return self.call("POST", f"/repos/{REPO}/releases", {"tag_name": tag, "draft": True})["id"]
+
+    def release_by_tag(self, tag):
+        """The id of the release (draft or not) whose tag is `tag`."""
+        page = 1
+        while True:
+            releases = self.call("GET", f"/repos/{REPO}/releases?per_page=100&page={page}")
+            for r in releases:
+                if r["tag_name"] == tag:
+                    return r["id"]
+            if not releases:
+                raise RuntimeError(f"no release with tag `{tag}` on the fake")
+            page += 1
+
+    def assets(self, release_id):
+        """The (id, name, size) of each asset of a release."""
+        out, page = [], 1
+        while True:
+            got = self.call("GET", f"/repos/{REPO}/releases/{release_id}/assets?per_page=100&page={page}")
+            out += [(a["id"], a["name"], a["size"]) for a in got]
+            if len(got) < 100:
+                return out
+            page += 1
+
+    def upload_url(self, release_id, name):
+        """Where a file is POSTed to become asset `name` of the release."""
+        return f"{self.uploads}/repos/{REPO}/releases/{release_id}/assets?name={name}"
+
+    def asset_url(self, asset_id):
+        """The API URL of an asset (302 to the storage host with Accept: octet-stream)."""
+        return f"{self.api}/repos/{REPO}/releases/assets/{asset_id}"
+
+    def close(self):
+        """Stops the fake and removes its state."""
+        _stop(self.proc)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
