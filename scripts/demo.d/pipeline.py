@@ -115,7 +115,6 @@ class Demo:
         self.project = self.state / "project"
         self.github_dir = self.state / "github"
         self.pypi_dir = self.state / "pypi"
-        self.assets_dir = self.state / "release-assets"
         self.logs = self.state / "logs"
         self.outputs_dir = self.state / "step-outputs"
         self.bin = self.root / "target" / "debug"
@@ -401,7 +400,7 @@ class Demo:
         fetched = self.action(
             "4/6",
             "fetch-assets",
-            {"tag": tag, "dir": "release-assets", "patterns": "*.whl, *.tar.gz"},
+            {"tag": tag, "dir": f"release-assets/{tag}", "patterns": "*.whl, *.tar.gz"},
         )
         self.results["fetch"] = fetched
         self.fetched = {
@@ -417,7 +416,7 @@ class Demo:
             "5/6",
             "pypi-publish",
             {
-                "packages-dir": "release-assets",
+                "packages-dir": fetched["dir"],
                 "repository-url": f"{self.index}/",
                 "index-url": f"{self.index}/simple/",
                 "user": "__token__",
@@ -477,7 +476,7 @@ class Demo:
         self.downloads = sum(1 for n in got if n in self.fetched)
         self.uploads = sum(1 for r in log if r["route"] == "UploadAsset")
         print(
-            f"fetch-assets   {fetched['count']} files in {self.rel(self.assets_dir)}: "
+            f"fetch-assets   {fetched['count']} files in {self.rel(self.state / fetched['dir'])}: "
             f"{self.downloads} downloaded, {int(fetched['count']) - self.downloads} already "
             f"in place; {len(got) - self.downloads} other download(s) (the checksums manifest)"
         )
@@ -533,6 +532,8 @@ def main():
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
+    # Also when started in the background, where SIGINT arrives ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     demo = Demo(args.root, args.fresh, args.check)
@@ -551,7 +552,7 @@ def main():
         demo.show_server_logs()
         code = 1
     except (KeyboardInterrupt, Stopped) as e:
-        print(f"\ndemo: interrupted ({e or 'SIGINT'}); stopping", file=sys.stderr)
+        print(f"\ndemo: interrupted ({str(e) or 'SIGINT'}); stopping", file=sys.stderr)
         code = 130
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
