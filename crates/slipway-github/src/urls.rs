@@ -87,8 +87,9 @@ pub(crate) fn display_url(url: &Url, api: &Url) -> String {
     if same_origin(url, api) {
         url.path().to_string()
     } else {
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         format!(
-            "{}://{}{}",
+            "{}://{}{port}{}",
             url.scheme(),
             url.host_str().unwrap_or_default(),
             url.path()
@@ -303,6 +304,10 @@ mod tests {
         assert_eq!(
             display_url(&url("https://s3.example.com/b/k?X-Amz-Signature=s"), &api),
             "https://s3.example.com/b/k"
+        );
+        assert_eq!(
+            display_url(&url("http://127.0.0.1:8123/repos/o/r/releases/1/assets?name=a"), &api),
+            "http://127.0.0.1:8123/repos/o/r/releases/1/assets"
         );
     }
 }
