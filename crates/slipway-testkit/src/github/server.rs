@@ -151,6 +151,10 @@ async fn handle(
             headers,
             body,
         }) => {
+            // Read the request body first, as GitHub's front proxies do: a client still sending
+            // an upload then gets this answer, not a broken pipe.
+            let mut incoming = incoming;
+            while let Some(Ok(_)) = http_body_util::BodyExt::frame(&mut incoming).await {}
             let mut resp = json(status, body);
             if host != Host::Storage {
                 rate_headers(&shared, &mut resp, true);
