@@ -2,7 +2,7 @@
 //! token or trusted publishing, idempotent by hash.
 //!
 //! The binary reads the inputs into a [`slipway_pypi::PublishRequest`] ([`request_from`]),
-//! calls [`slipway_pypi::publish`], and writes the report as outputs and a step summary
+//! calls [`slipway_pypi::publish()`], and writes the report as outputs and a step summary
 //! ([`write_outputs`], [`summary`]).
 
 use std::path::PathBuf;
@@ -242,7 +242,7 @@ pub fn log_files(files: &[FileReport], print_hash: bool) {
     }
 }
 
-/// The whole tool: inputs → [`slipway_pypi::publish`] → outputs and step summary; on a failed
+/// The whole tool: inputs → [`slipway_pypi::publish()`] → outputs and step summary; on a failed
 /// upload the summary still lists what is already on the index.
 pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     let request = request_from(action)?;

@@ -1,6 +1,6 @@
 //! Uploading Python distributions to PyPI or any index with the legacy upload API.
 //!
-//! [`publish`] is the whole job: the local dists are found, read and checked ([`dists`]), the
+//! [`publish()`] is the whole job: the local dists are found, read and checked ([`dists`]), the
 //! credentials come from a token or trusted publishing ([`oidc`]), then each file is compared
 //! with what the index already has ([`index`]) and streamed with a retry policy ([`upload`]).
 //! [`metadata`] holds the core-metadata field table and the checks PyPI applies.
