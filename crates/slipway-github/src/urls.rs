@@ -306,7 +306,10 @@ mod tests {
             "https://s3.example.com/b/k"
         );
         assert_eq!(
-            display_url(&url("http://127.0.0.1:8123/repos/o/r/releases/1/assets?name=a"), &api),
+            display_url(
+                &url("http://127.0.0.1:8123/repos/o/r/releases/1/assets?name=a"),
+                &api
+            ),
             "http://127.0.0.1:8123/repos/o/r/releases/1/assets"
         );
     }
