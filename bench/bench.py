@@ -26,7 +26,8 @@ MIB = 1024 * 1024
 FULL = {
     "wheel_small": 2 * MB, "wheel_count": 20, "wheel_big": 256 * MB,
     "asset_small": 8 * MB, "asset_count": 30, "asset_big": 512 * MB,
-    "growth": 256 * MIB,
+    # 4 x 240 MiB stays under waitress's 1 GiB request limit (pypiserver's HTTP server).
+    "growth": 240 * MIB,
     "repeats": 5, "big_repeats": 3, "startup_runs": 50,
 }
 TINY = {
@@ -85,21 +86,27 @@ def main(argv):
         "sizes": sizes,
         "baseline_rss_kib": runner.run("baseline", ["/bin/true"]).maxrss_kib,
     }
-    if "startup" in only:
-        log("start-up")
-        results["startup"] = bench.startup(sizes["startup_runs"])
-    if "publishing" in only:
-        results["publishing"] = bench.publishing(sizes, sizes["repeats"])
-    if "assets" in only:
-        results["assets"] = bench.assets(sizes, sizes["big_repeats"])
-    if "growth" in only:
-        results["growth"] = bench.growth(sizes, sizes["big_repeats"])
-    results["targets"] = judge(results, judged=not args.tiny)
-    results["elapsed_s"] = time.monotonic() - started
-    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=2, sort_keys=False)
-        f.write("\n")
+
+    def save():
+        results["targets"] = judge(results, judged=not args.tiny)
+        results["elapsed_s"] = time.monotonic() - started
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        with open(out_path, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
+
+    cases = [
+        ("startup", lambda: bench.startup(sizes["startup_runs"])),
+        ("publishing", lambda: bench.publishing(sizes, sizes["repeats"])),
+        ("assets", lambda: bench.assets(sizes, sizes["big_repeats"])),
+        ("growth", lambda: bench.growth(sizes, sizes["big_repeats"])),
+    ]
+    for name, case in cases:
+        if name in only:
+            log(name)
+            results[name] = case()
+            save()  # a case that fails later leaves the earlier figures on disk
+    save()
     print(table(results))
     log(f"wrote {out_path}")
     shutil.rmtree(args.work, ignore_errors=True)
