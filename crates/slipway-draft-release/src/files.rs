@@ -216,27 +216,101 @@ pub fn collect(
         by_name.insert(name, (path, shown, size));
     }
     // Every check that needs no reading is done; now read (and hash) each file once.
-    let mut files = Vec::with_capacity(by_name.len());
-    for (name, (path, shown, size)) in by_name {
-        if size >= 64 * 1024 * 1024 {
-            tracing::info!("hashing `{shown}` ({})", human_bytes(size));
+    let by_name: Vec<(String, (PathBuf, String, u64))> = by_name.into_iter().collect();
+    for (_, (_, shown, size)) in &by_name {
+        if *size >= 64 * 1024 * 1024 {
+            tracing::info!("hashing `{shown}` ({})", human_bytes(*size));
         }
-        let hashes = slipway_dist::hash_file(&path).map_err(|e| FilesError::Unreadable {
+    }
+    let hashed = hash_all(
+        by_name
+            .iter()
+            .map(|(_, (path, _, size))| (path.as_path(), *size)),
+    );
+    let mut files = Vec::with_capacity(by_name.len());
+    for ((name, (path, shown, _)), hashed) in by_name.into_iter().zip(hashed) {
+        let (sha256, size) = hashed.map_err(|e| FilesError::Unreadable {
             path: shown.clone(),
-            reason: std::error::Error::source(&e)
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| e.to_string()),
+            reason: e.to_string(),
         })?;
         files.push(LocalFile {
             path,
             shown,
             name,
-            size: hashes.size,
-            sha256: hashes.sha256,
+            size,
+            sha256,
             manifest: false,
         });
     }
     Ok((files, warnings))
+}
+
+/// A file's SHA-256 (lowercase hex) and size, or why it could not be read.
+type Hashed = std::io::Result<(String, u64)>;
+
+/// Bytes read per call while hashing.
+const HASH_CHUNK: usize = 256 * 1024;
+
+/// The lowercase hex SHA-256 and the size of the file at `path`, read once in large chunks.
+/// Only SHA-256: GitHub's digests and the manifest need nothing else.
+fn sha256_file(path: &Path) -> Hashed {
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; HASH_CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok((hex::encode(hasher.finalize()), size)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+}
+
+/// The SHA-256 and size of each `(path, expected size)`, in the order given, hashed on as many
+/// threads as there are CPUs (at most 4), largest files first so no thread is left alone with a
+/// big file at the end: hashing is the CPU-bound part of a release, and nothing else runs yet.
+fn hash_all<'a>(files: impl Iterator<Item = (&'a Path, u64)>) -> Vec<Hashed> {
+    let files: Vec<(&Path, u64)> = files.collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Hashed>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { return };
+            let hashed = sha256_file(files[i].0);
+            if let Ok(mut slot) = results[i].lock() {
+                *slot = Some(hashed);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(std::io::Error::other("the hashing thread failed")))
+        })
+        .collect()
 }
 
 /// The manifest text in `sha256sum`'s format: `<sha256>  <name>\n` per file, sorted by name.
@@ -306,6 +380,42 @@ mod tests {
             sha256: sha.into(),
             manifest: false,
         }
+    }
+
+    #[test]
+    fn hash_all_keeps_the_order_and_reports_each_failure() {
+        use sha2::Digest as _;
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0usize, 1, HASH_CHUNK + 7, 3 * HASH_CHUNK, 5];
+        let mut paths = Vec::new();
+        for (i, size) in sizes.iter().enumerate() {
+            let path = dir.path().join(format!("f{i}"));
+            let bytes: Vec<u8> = (0..*size).map(|b| (b * 31 + i) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            paths.push((
+                path,
+                hex::encode(sha2::Sha256::digest(&bytes)),
+                *size as u64,
+            ));
+        }
+        let missing = dir.path().join("missing");
+        let mut input: Vec<(&Path, u64)> =
+            paths.iter().map(|(p, _, s)| (p.as_path(), *s)).collect();
+        input.insert(2, (missing.as_path(), 10));
+        let got = hash_all(input.into_iter());
+        assert_eq!(got.len(), sizes.len() + 1);
+        assert_eq!(
+            got[2].as_ref().unwrap_err().kind(),
+            std::io::ErrorKind::NotFound
+        );
+        let ok: Vec<(String, u64)> = got
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 2)
+            .map(|(_, r)| r.unwrap())
+            .collect();
+        let want: Vec<(String, u64)> = paths.into_iter().map(|(_, h, s)| (h, s)).collect();
+        assert_eq!(ok, want);
     }
 
     #[test]
