@@ -60,6 +60,22 @@ class Bench:
                 "--non-interactive", "--disable-progress-bar",
                 *files,
             ], {}
+        if client == "curl":
+            # The floor: the same multipart uploads with no hashing, checks or index lookups.
+            argv = ["curl"]
+            for n, path in enumerate(files):
+                if n:
+                    argv.append("--next")
+                argv += [
+                    "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:",
+                    "-u", f"{USER}:{PASSWORD}",
+                    "-F", ":action=file_upload", "-F", "protocol_version=1",
+                    "-F", "name=slipway-bench", "-F", "version=1.0.0",
+                    "-F", "filetype=bdist_wheel", "-F", "pyversion=py3",
+                    "-F", f"content=@{path};type=application/octet-stream",
+                    server.url,
+                ]
+            return argv, {}
         return [
             os.path.join(self.venv, "bin", "uv"), "publish",
             "--publish-url", server.url,
@@ -80,10 +96,11 @@ class Bench:
         return sample
 
     def publishing(self, sizes, repeats):
-        """Case 1: the release's wheels uploaded by pypi-publish, twine and uv publish."""
+        """Case 1: the release's wheels uploaded by pypi-publish, twine and uv publish; curl's
+        bare multipart uploads of the same files show what the server allows at best."""
         dist = self.scratch("dist-")
         files = release_wheels(dist, sizes["wheel_small"], sizes["wheel_count"], sizes["wheel_big"])
-        clients = ["slipway", "twine", "uv"]
+        clients = ["slipway", "twine", "uv", "curl"]
         samples = {c: [] for c in clients}
         for i in range(repeats):
             for c in _rotate(clients, i):

@@ -84,7 +84,9 @@ def table(r):
         what = f"publish {p['files']} wheels, {p['bytes'] / 1e6:.0f} MB ({p['slipway']['runs']} runs)"
         ratios = {"slipway": f"{p['ratio_wall_slipway_twine']:.2f}x twine, "
                              f"{p['ratio_wall_slipway_uv']:.2f}x uv"}
-        _client_rows(lines, what, p, ["slipway", "twine", "uv"], lambda c: ratios.get(c, ""))
+        ratios["curl"] = "floor: bare multipart, nothing checked"
+        clients = [c for c in ["slipway", "twine", "uv", "curl"] if c in p]
+        _client_rows(lines, what, p, clients, lambda c: ratios.get(c, ""))
     a = r.get("assets")
     if a:
         for way in ["upload", "download"]:

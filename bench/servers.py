@@ -81,6 +81,8 @@ class PyPIServer:
                 "-a", "update",
                 "-P", htpasswd,
                 "--hash-algo", "sha256",
+                # A project it does not have would otherwise redirect to pypi.org: keep it local.
+                "--disable-fallback",
                 self.packages,
             ],
             stdin=subprocess.DEVNULL,

@@ -266,9 +266,10 @@ pub fn scan(
             });
         }
     }
-    // Hash last: everything cheap has been checked, and a 1 GiB dist is read only once here.
-    for dist in &mut dists {
-        dist.hashes = slipway_dist::hash_file(&dist.file.path)?;
+    // Hash last: everything cheap has been checked. Each digest is computed on its own thread.
+    let paths: Vec<PathBuf> = dists.iter().map(|d| d.file.path.clone()).collect();
+    for (dist, hashes) in dists.iter_mut().zip(crate::hashing::hash_files(&paths)?) {
+        dist.hashes = hashes;
     }
     Ok(dists)
 }

@@ -6,6 +6,7 @@
 //! [`metadata`] holds the core-metadata field table and the checks PyPI applies.
 
 pub mod dists;
+mod hashing;
 pub mod http;
 pub mod index;
 pub mod metadata;

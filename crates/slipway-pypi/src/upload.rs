@@ -69,8 +69,9 @@ impl UploadForm {
         self.head().len() as u64 + self.size + self.tail().len() as u64
     }
 
-    /// A fresh streaming body (each attempt opens the file again). The file is read in 64 KiB
-    /// chunks, with the runner's progress lines (every ~10 % or 5 s, files over 8 MiB).
+    /// A fresh streaming body (each attempt opens the file again). The file is read in 256 KiB
+    /// chunks (each read is a round trip to tokio's blocking pool), with the runner's progress
+    /// lines (every ~10 % or 5 s, files over 8 MiB).
     pub async fn body(&self) -> std::io::Result<reqwest::Body> {
         let file = tokio::fs::File::open(&self.path).await?;
         let head: std::io::Result<Bytes> = Ok(Bytes::from(self.head()));
@@ -81,7 +82,7 @@ impl UploadForm {
             self.size,
             self.in_actions,
         );
-        let file = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(
+        let file = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(
             move |chunk: std::io::Result<Bytes>| {
                 if let Ok(c) = &chunk {
                     progress.advance(c.len() as u64);
