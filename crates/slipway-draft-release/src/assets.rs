@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use slipway_github::{Asset, GitHub, GitHubError, Release};
 use slipway_runner::progress::{Progress, human_bytes};
 
-use crate::files::{LocalFile, content_type};
+use crate::files::{FilesError, LocalFile, content_type, sha256_of};
 
 /// Uploads of one file that meet a conflict (422 `already_exists`, or the asset deleted under
 /// us) are re-listed and tried again at most this often.
@@ -79,6 +79,21 @@ pub enum AssetError {
         /// GitHub's `digest`.
         got: String,
     },
+    /// GitHub's digest of a fresh upload is not the hash of the bytes sent: the asset was
+    /// deleted.
+    #[error(
+        "GitHub recorded sha256 `{got}` for `{name}`, but the upload of `{shown}` sent bytes with sha256 `{sent}`: the asset is corrupt and was deleted\nhint: the bytes were damaged on the way to GitHub or on its side; re-run to upload the file again"
+    )]
+    Corrupt {
+        /// The asset name.
+        name: String,
+        /// The local file.
+        shown: String,
+        /// The hash of the bytes sent, computed while they streamed.
+        sent: String,
+        /// GitHub's `digest`.
+        got: String,
+    },
     /// Uploads of one name kept conflicting with another uploader.
     #[error(
         "the upload of `{name}` still conflicted with another upload after {rounds} attempts\nhint: another workflow may be uploading to the same release; re-run when it is done"
@@ -92,6 +107,9 @@ pub enum AssetError {
     /// A GitHub call failed.
     #[error(transparent)]
     GitHub(#[from] GitHubError),
+    /// A local file could not be hashed.
+    #[error(transparent)]
+    Files(#[from] FilesError),
 }
 
 /// An [`tokio::io::AsyncWrite`] that only hashes what is written.
@@ -171,27 +189,32 @@ pub struct Planned {
     pub step: Step,
 }
 
-/// Decides, before anything is uploaded, what to do with each file: an asset with the same
-/// name and bytes is kept; other bytes are replaced on a draft with `overwrite`, an error
-/// otherwise. `release` is `None` in a dry run that would create the release.
+/// Decides, before anything is uploaded, what to do with each file, given the release's
+/// `existing` assets: an asset with the same name and bytes is kept; other bytes are replaced
+/// on a draft with `overwrite`, an error otherwise. `release` is `None` in a dry run that would
+/// create the release. A file with an uploaded asset of its name should be hashed already
+/// ([`crate::files::hash_files`]); one that is not is hashed here.
 pub async fn plan(
     gh: &GitHub,
     release: Option<&Release>,
+    existing: &[Asset],
     files: &[LocalFile],
     overwrite: bool,
     hashes: &mut HashCache,
 ) -> Result<Vec<Planned>, AssetError> {
-    let existing = match release {
-        Some(r) => gh.list_assets(r.id).await?,
-        None => Vec::new(),
-    };
     let mut planned = Vec::with_capacity(files.len());
     for file in files {
+        let mut file = file.clone();
         let step = match existing.iter().find(|a| a.name == file.name) {
             None => Step::Upload,
             Some(a) if !a.is_uploaded() => Step::ClearStarter(a.clone()),
             Some(a) => {
-                let same = a.size == file.size && hashes.sha256(gh, a).await? == file.sha256;
+                let sha = match &file.sha256 {
+                    Some(sha) => sha.clone(),
+                    None => sha256_of(&file).await?,
+                };
+                file.sha256 = Some(sha.clone());
+                let same = a.size == file.size && hashes.sha256(gh, a).await? == sha;
                 let draft = release.is_some_and(|r| r.draft);
                 match (same, draft, overwrite) {
                     (true, _, _) => Step::Keep(a.clone()),
@@ -211,10 +234,7 @@ pub async fn plan(
                 }
             }
         };
-        planned.push(Planned {
-            file: file.clone(),
-            step,
-        });
+        planned.push(Planned { file, step });
     }
     Ok(planned)
 }
@@ -272,7 +292,7 @@ impl Uploader<'_> {
     /// Carries out the plan in order; returns each file's end state.
     pub async fn execute(&mut self, planned: Vec<Planned>) -> Result<Vec<Outcome>, AssetError> {
         let mut out = Vec::with_capacity(planned.len());
-        for Planned { file, step } in planned {
+        for Planned { mut file, step } in planned {
             let (status, asset) = match step {
                 Step::Keep(a) => {
                     tracing::info!("kept `{}`: same bytes already attached", file.name);
@@ -286,14 +306,14 @@ impl Uploader<'_> {
                     tracing::warn!("{note}");
                     self.resolved.push(note);
                     delete_asset(self.gh, a.id).await?;
-                    self.put(&file, Status::Uploaded).await?
+                    self.put(&mut file, Status::Uploaded).await?
                 }
                 Step::Replace(a) => {
                     tracing::info!("replacing `{}`: the file has other bytes", file.name);
                     delete_asset(self.gh, a.id).await?;
-                    self.put(&file, Status::Replaced).await?
+                    self.put(&mut file, Status::Replaced).await?
                 }
-                Step::Upload => self.put(&file, Status::Uploaded).await?,
+                Step::Upload => self.put(&mut file, Status::Uploaded).await?,
             };
             if status != Status::Kept {
                 tracing::info!(
@@ -316,10 +336,11 @@ impl Uploader<'_> {
     /// run) is resolved by listing the assets again: the same bytes uploaded by someone else
     /// are kept, a half-made asset is given time to finish and deleted if it does not. Returns
     /// the asset and `status`, or [`Status::Kept`] when another upload of an asset that was not
-    /// there before attached the same bytes first.
+    /// there before attached the same bytes first. A file without a hash gets the one computed
+    /// while it streamed (or, when another upload's asset is compared, one read from disk).
     async fn put(
         &mut self,
-        file: &LocalFile,
+        file: &mut LocalFile,
         status: Status,
     ) -> Result<(Status, Asset), AssetError> {
         let gh = self.gh;
@@ -331,7 +352,7 @@ impl Uploader<'_> {
             );
             let mut last = 0u64;
             let result = gh
-                .upload_asset(
+                .upload_asset_hashed(
                     self.release,
                     &file.name,
                     &file.path,
@@ -348,7 +369,7 @@ impl Uploader<'_> {
                 .await;
             progress.finish();
             let err = match result {
-                Ok(asset) => return Ok((status, self.verified(file, asset)?)),
+                Ok((asset, sent)) => return Ok((status, self.verified(file, asset, sent).await?)),
                 Err(e @ (GitHubError::AlreadyExists(_) | GitHubError::NotFound(_)))
                     if round < MAX_ROUNDS =>
                 {
@@ -390,7 +411,12 @@ impl Uploader<'_> {
                 }
                 Some(a) => {
                     let sha = self.hashes.sha256(gh, &a).await?;
-                    if sha == file.sha256 && a.size == file.size {
+                    let ours = match &file.sha256 {
+                        Some(sha) => sha.clone(),
+                        None => sha256_of(file).await?,
+                    };
+                    file.sha256 = Some(ours.clone());
+                    if sha == ours && a.size == file.size {
                         self.note(format!(
                             "upload of `{}` answered {reason}: the same bytes were already attached (another run), kept",
                             file.name
@@ -434,16 +460,44 @@ impl Uploader<'_> {
         self.resolved.push(note);
     }
 
-    /// Checks GitHub's digest of a fresh upload against the file's hash.
-    fn verified(&self, file: &LocalFile, asset: Asset) -> Result<Asset, AssetError> {
-        match asset.sha256() {
-            Some(got) if !got.eq_ignore_ascii_case(&file.sha256) => Err(AssetError::Changed {
+    /// Checks a fresh upload: GitHub's digest (when it gives one) must be the hash of the bytes
+    /// `sent`, or the corrupt asset is deleted and the upload fails; a file hashed before the
+    /// upload must still have that hash. A file not hashed before takes `sent` as its hash.
+    async fn verified(
+        &self,
+        file: &mut LocalFile,
+        asset: Asset,
+        sent: String,
+    ) -> Result<Asset, AssetError> {
+        if let Some(got) = asset
+            .sha256()
+            .filter(|got| !got.eq_ignore_ascii_case(&sent))
+        {
+            let got = got.to_ascii_lowercase();
+            tracing::error!(
+                "GitHub recorded sha256 `{got}` for `{}`, but the bytes sent have sha256 `{sent}`: deleting the corrupt asset",
+                file.name
+            );
+            delete_asset(self.gh, asset.id).await?;
+            return Err(AssetError::Corrupt {
                 name: file.name.clone(),
                 shown: file.shown.clone(),
-                expected: file.sha256.clone(),
-                got: got.to_string(),
+                sent,
+                got,
+            });
+        }
+        match &file.sha256 {
+            Some(expected) if *expected != sent => Err(AssetError::Changed {
+                name: file.name.clone(),
+                shown: file.shown.clone(),
+                expected: expected.clone(),
+                got: sent,
             }),
-            _ => Ok(asset),
+            Some(_) => Ok(asset),
+            None => {
+                file.sha256 = Some(sent);
+                Ok(asset)
+            }
         }
     }
 

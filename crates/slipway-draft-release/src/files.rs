@@ -1,5 +1,6 @@
-//! The local side of a release: the files `files` names, checked and hashed before anything is
-//! uploaded, and the `SHA256SUMS` manifest written from them.
+//! The local side of a release: the files `files` names, checked before anything is uploaded,
+//! hashed (before their upload when an asset of the same name needs comparing, otherwise while
+//! they stream to GitHub), and the `SHA256SUMS` manifest written from the hashes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use slipway_runner::progress::human_bytes;
 /// GitHub refuses release assets of 2 GiB and more.
 pub const MAX_ASSET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
-/// A file to attach: where it is, the asset name GitHub will give it, and its hash.
+/// A file to attach: where it is, the asset name GitHub will give it, and its hash once known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalFile {
     /// The file on disk.
@@ -21,8 +22,9 @@ pub struct LocalFile {
     pub name: String,
     /// Size in bytes.
     pub size: u64,
-    /// SHA-256, lowercase hex.
-    pub sha256: String,
+    /// SHA-256, lowercase hex: `None` until the file is hashed, before its upload
+    /// ([`hash_files`]) or while it streams to GitHub.
+    pub sha256: Option<String>,
     /// True for the checksums manifest this run writes.
     pub manifest: bool,
 }
@@ -126,7 +128,7 @@ pub enum FilesError {
     },
 }
 
-/// The files matched by `patterns`, checked and hashed, sorted by asset name, plus a warning
+/// The files matched by `patterns`, checked (not hashed yet), sorted by asset name, plus a warning
 /// for each pattern that matched nothing when `fail_on_unmatched` is false. Patterns are
 /// relative to the working directory (the workspace); `*` does not match a leading dot.
 pub fn collect(
@@ -215,34 +217,76 @@ pub fn collect(
         }
         by_name.insert(name, (path, shown, size));
     }
-    // Every check that needs no reading is done; now read (and hash) each file once.
-    let by_name: Vec<(String, (PathBuf, String, u64))> = by_name.into_iter().collect();
-    for (_, (_, shown, size)) in &by_name {
-        if *size >= 64 * 1024 * 1024 {
-            tracing::info!("hashing `{shown}` ({})", human_bytes(*size));
-        }
-    }
-    let hashed = hash_all(
-        by_name
-            .iter()
-            .map(|(_, (path, _, size))| (path.as_path(), *size)),
-    );
+    // Every check that needs no reading is done; each file must open, so that an unreadable
+    // one is refused before anything is uploaded (its bytes are read once, later).
     let mut files = Vec::with_capacity(by_name.len());
-    for ((name, (path, shown, _)), hashed) in by_name.into_iter().zip(hashed) {
-        let (sha256, size) = hashed.map_err(|e| FilesError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+    for (name, (path, shown, size)) in by_name {
+        if let Err(e) = std::fs::File::open(&path) {
+            return Err(FilesError::Unreadable {
+                path: shown,
+                reason: e.to_string(),
+            });
+        }
         files.push(LocalFile {
             path,
             shown,
             name,
             size,
-            sha256,
+            sha256: None,
             manifest: false,
         });
     }
     Ok((files, warnings))
+}
+
+/// Hashes each file that `wanted` selects and has no hash yet (size updated to the bytes
+/// read), on up to 4 threads: the files whose asset must be compared before anything is
+/// uploaded. The others are hashed while they upload.
+pub fn hash_files(
+    files: &mut [LocalFile],
+    wanted: impl Fn(&LocalFile) -> bool,
+) -> Result<(), FilesError> {
+    let todo: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].sha256.is_none() && wanted(&files[i]))
+        .collect();
+    for &i in &todo {
+        if files[i].size >= 64 * 1024 * 1024 {
+            tracing::info!(
+                "hashing `{}` ({})",
+                files[i].shown,
+                human_bytes(files[i].size)
+            );
+        }
+    }
+    let hashed = hash_all(
+        todo.iter()
+            .map(|&i| (files[i].path.as_path(), files[i].size)),
+    );
+    for (i, hashed) in todo.into_iter().zip(hashed) {
+        let file = &mut files[i];
+        let (sha256, size) = hashed.map_err(|e| FilesError::Unreadable {
+            path: file.shown.clone(),
+            reason: e.to_string(),
+        })?;
+        file.sha256 = Some(sha256);
+        file.size = size;
+    }
+    Ok(())
+}
+
+/// The lowercase hex SHA-256 of `file`, read from disk on a blocking thread (for a file whose
+/// hash is needed after all, e.g. to compare with another run's upload).
+pub async fn sha256_of(file: &LocalFile) -> Result<String, FilesError> {
+    let path = file.path.clone();
+    let hashed = tokio::task::spawn_blocking(move || sha256_file(&path))
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the hashing thread failed")));
+    hashed
+        .map(|(sha, _)| sha)
+        .map_err(|e| FilesError::Unreadable {
+            path: file.shown.clone(),
+            reason: e.to_string(),
+        })
 }
 
 /// A file's SHA-256 (lowercase hex) and size, or why it could not be read.
@@ -313,30 +357,39 @@ fn hash_all<'a>(files: impl Iterator<Item = (&'a Path, u64)>) -> Vec<Hashed> {
         .collect()
 }
 
-/// The manifest text in `sha256sum`'s format: `<sha256>  <name>\n` per file, sorted by name.
-pub fn manifest_text(files: &[LocalFile]) -> String {
+/// The manifest text in `sha256sum`'s format: `<sha256>  <name>\n` per file, sorted by name;
+/// `None` while a file's hash is not known yet.
+pub fn manifest_text(files: &[LocalFile]) -> Option<String> {
     let mut lines: Vec<(&str, &str)> = files
         .iter()
         .filter(|f| !f.manifest)
-        .map(|f| (f.name.as_str(), f.sha256.as_str()))
-        .collect();
+        .map(|f| Some((f.name.as_str(), f.sha256.as_deref()?)))
+        .collect::<Option<_>>()?;
     lines.sort();
-    lines
-        .iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
-        .collect()
+    Some(
+        lines
+            .iter()
+            .map(|(name, sha)| format!("{sha}  {name}\n"))
+            .collect(),
+    )
 }
 
-/// Writes the manifest for `files` as `name` into `dir` and returns it as one more file.
+/// Writes the manifest for `files` (every one hashed) as `name` into `dir` and returns it as
+/// one more file.
 pub fn write_manifest(
     dir: &Path,
     name: &str,
     files: &[LocalFile],
 ) -> Result<LocalFile, FilesError> {
     use sha2::Digest as _;
-    let text = manifest_text(files);
     let asset = github_asset_name(name);
     let path = dir.join(&asset);
+    let Some(text) = manifest_text(files) else {
+        return Err(FilesError::Manifest {
+            path: path.display().to_string(),
+            reason: "a file's hash is not known yet".into(),
+        });
+    };
     std::fs::write(&path, &text).map_err(|e| FilesError::Manifest {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -346,7 +399,7 @@ pub fn write_manifest(
         path,
         name: asset,
         size: text.len() as u64,
-        sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        sha256: Some(hex::encode(sha2::Sha256::digest(text.as_bytes()))),
         manifest: true,
     })
 }
@@ -377,7 +430,7 @@ mod tests {
             shown: name.into(),
             name: name.into(),
             size: 1,
-            sha256: sha.into(),
+            sha256: Some(sha.into()),
             manifest: false,
         }
     }
@@ -421,7 +474,10 @@ mod tests {
     #[test]
     fn manifest_is_sha256sum_format_sorted_by_name() {
         let text = manifest_text(&[file("b.whl", "22"), file("a.tar.gz", "11")]);
-        assert_eq!(text, "11  a.tar.gz\n22  b.whl\n");
+        assert_eq!(text.as_deref(), Some("11  a.tar.gz\n22  b.whl\n"));
+        let mut unknown = file("c.whl", "");
+        unknown.sha256 = None;
+        assert_eq!(manifest_text(&[file("a.tar.gz", "11"), unknown]), None);
     }
 
     #[test]

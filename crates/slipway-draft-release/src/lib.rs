@@ -1,10 +1,11 @@
 //! `draft-release`: one draft GitHub release per version, with the built files attached and a
 //! `SHA256SUMS` manifest, converging on the same end state however often it runs.
 //!
-//! The binary parses inputs into a [`Request`]; [`draft`] checks and hashes the local files
-//! ([`files`]) before any request, finds or creates the one release ([`release`]), decides what
-//! to do with every file before the first upload and then does it ([`assets`]), reconciles
-//! duplicate drafts, and returns a [`Report`] that becomes outputs and a step summary.
+//! The binary parses inputs into a [`Request`]; [`draft`] checks the local files ([`files`])
+//! before any request, finds or creates the one release ([`release`]), hashes the files whose
+//! assets need comparing, decides what to do with every file before the first upload and then
+//! does it ([`assets`]), hashing the other files while they stream, uploads the manifest last,
+//! reconciles duplicate drafts, and returns a [`Report`] that becomes outputs and a step summary.
 
 pub mod assets;
 pub mod files;
@@ -188,8 +189,14 @@ fn poll_interval(action: &Action) -> Duration {
         .clamp(Duration::from_millis(20), Duration::from_secs(1))
 }
 
-/// The whole run: files checked and hashed, the release found or created, assets planned and
-/// uploaded, duplicate drafts reconciled, the release published when asked.
+/// The whole run: files checked, the release found or created, assets planned and uploaded,
+/// duplicate drafts reconciled, the release published when asked.
+///
+/// A file is hashed before the first upload only when that decides something: an uploaded
+/// asset of its name exists (keep or replace), or the manifest's asset exists (its bytes are
+/// compared, so every file is hashed first, as in a dry run). Otherwise (a fresh draft) each
+/// file is hashed while it uploads, GitHub's digest is checked against that hash, and the
+/// manifest is written from those hashes and uploaded after the files.
 pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report> {
     let (mut files, unmatched) = files::collect(
         &request.files,
@@ -206,19 +213,38 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
         .prefix("draft-release-")
         .tempdir_in(&temp_base)
         .with_context(|| format!("cannot create a directory in `{}`", temp_base.display()))?;
-    if let Some(name) = &request.checksums {
-        let manifest = files::write_manifest(temp.path(), name, &files)?;
-        files.push(manifest);
-    }
     let gh: GitHub = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
     let located = release::locate(&gh, request, &mut warnings)
         .await
         .with_context(|| format!("cannot find or create the release for `{}`", request.tag))?;
     let mut notes = located.notes.clone();
+    let existing = match &located.release {
+        Some(r) => gh.list_assets(r.id).await?,
+        None => Vec::new(),
+    };
+    let attached = |name: &str| existing.iter().any(|a| a.name == name && a.is_uploaded());
+    let hash_first = request.dry_run
+        || located.release.is_none()
+        || request
+            .checksums
+            .as_deref()
+            .is_some_and(|c| attached(&slipway_github::github_asset_name(c)));
+    files::hash_files(&mut files, |f| hash_first || attached(&f.name))?;
+    // The manifest goes last; written now when every hash is known, after the uploads otherwise.
+    let mut manifest_later = None;
+    if let Some(name) = &request.checksums {
+        if hash_first {
+            let manifest = files::write_manifest(temp.path(), name, &files)?;
+            files.push(manifest);
+        } else {
+            manifest_later = Some(name.as_str());
+        }
+    }
     let mut hashes = assets::HashCache::default();
     let planned = assets::plan(
         &gh,
         located.release.as_ref(),
+        &existing,
         &files,
         request.overwrite,
         &mut hashes,
@@ -236,7 +262,23 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
                 hashes,
                 resolved: Vec::new(),
             };
-            let outcomes = uploader.execute(planned).await?;
+            let mut outcomes = uploader.execute(planned).await?;
+            if let Some(name) = manifest_later {
+                let hashed: Vec<files::LocalFile> =
+                    outcomes.iter().map(|o| o.file.clone()).collect();
+                let manifest = files::write_manifest(temp.path(), name, &hashed)?;
+                let planned = assets::plan(
+                    &gh,
+                    Some(rel),
+                    &existing,
+                    std::slice::from_ref(&manifest),
+                    request.overwrite,
+                    &mut uploader.hashes,
+                )
+                .await?;
+                outcomes.extend(uploader.execute(planned).await?);
+                files.push(manifest);
+            }
             hashes = uploader.hashes;
             notes.extend(uploader.resolved);
             outcomes
@@ -256,7 +298,11 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
             }
             if request.dry_run {
                 // Nothing was uploaded: count the files as if they were.
-                on_kept.extend(files.iter().map(|f| (f.name.clone(), f.sha256.clone())));
+                on_kept.extend(
+                    files
+                        .iter()
+                        .map(|f| (f.name.clone(), f.sha256.clone().unwrap_or_default())),
+                );
             }
             for dup in &located.duplicates {
                 let line = release::reconcile_duplicate(

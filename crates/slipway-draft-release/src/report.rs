@@ -66,7 +66,7 @@ impl Report {
             .map(|o| AssetEntry {
                 name: o.file.name.clone(),
                 size: o.file.size,
-                sha256: o.file.sha256.clone(),
+                sha256: o.file.sha256.clone().unwrap_or_default(),
                 url: o
                     .asset
                     .as_ref()
@@ -117,7 +117,7 @@ impl Report {
                 vec![
                     format!("`{}`", o.file.name),
                     human_bytes(o.file.size),
-                    format!("`{}`", o.file.sha256),
+                    format!("`{}`", o.file.sha256.as_deref().unwrap_or_default()),
                     o.status.word(self.dry_run).to_string(),
                 ]
             })

@@ -153,3 +153,39 @@ fn retries_that_run_out_fail_with_a_hint_and_a_re_run_converges() {
         run.summary
     );
 }
+
+#[test]
+fn a_digest_that_is_not_of_the_bytes_sent_fails_names_both_hashes_and_leaves_no_asset() {
+    let fake = fake();
+    // GitHub (or something on the way) stores other bytes than the first upload sent.
+    fake.inject(Fault::corrupt_upload(first_upload()));
+    let h = step(&fake);
+    write_dists(&h, 1);
+    let run = h.run().assert_failure();
+    // Files upload in name order: the wheel is first.
+    let sent = dist_bytes(WHEEL, 1);
+    let mut stored = sent.clone();
+    stored[0] ^= 0xff;
+    let err = run.error_annotations().join("\n");
+    assert!(
+        err.contains(&format!("GitHub recorded sha256 `{}`", sha256(&stored)))
+            && err.contains(&format!("sent bytes with sha256 `{}`", sha256(&sent)))
+            && err.contains(WHEEL)
+            && err.contains("was deleted")
+            && err.contains("\nhint: "),
+        "{err}"
+    );
+    let draft = only_draft(&fake);
+    assert!(
+        fake.assets(draft.id).is_empty(),
+        "{:#?}",
+        fake.assets(draft.id)
+    );
+    assert_eq!(fake.requests_to(RouteKind::UploadAsset).len(), 1);
+    assert_eq!(fake.requests_to(RouteKind::DeleteAsset).len(), 1);
+    assert_clean(&fake, &run);
+    // Nothing corrupt stays behind: a re-run uploads everything and converges.
+    let run = h.run().assert_success();
+    assert_release_matches_dist(&fake, &h, draft.id);
+    assert_eq!(run.output("created"), "false");
+}

@@ -396,3 +396,81 @@ fn a_half_made_asset_left_by_an_earlier_run_is_deleted_first() {
         run.summary
     );
 }
+
+#[test]
+fn a_fresh_upload_is_hashed_while_it_streams_and_a_re_run_hashes_before_comparing() {
+    let fake = fake();
+    let h = step(&fake);
+    write_dists(&h, 1);
+    // Big enough for the "hashing" log line that a hash before the upload writes (64 MiB).
+    let big: Vec<u8> = (0..64 * 1024 * 1024 + 3)
+        .map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    h.write_file("dist/widgets-1.2.0-data.bin", &big);
+    let run = h.run().assert_success();
+    assert!(
+        !run.stderr.contains("hashing `"),
+        "a fresh draft needs no hash before the upload:\n{}",
+        run.stderr
+    );
+    let draft = only_draft(&fake);
+    let assets = run.output_json("assets");
+    let by_name = |name: &str| {
+        assets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {assets}"))
+            .clone()
+    };
+    let entry = by_name("widgets-1.2.0-data.bin");
+    assert_eq!(entry["sha256"].as_str().unwrap(), sha256(&big));
+    assert_eq!(entry["size"], big.len() as u64);
+    for name in [SDIST, WHEEL] {
+        assert_eq!(
+            by_name(name)["sha256"].as_str().unwrap(),
+            sha256(&dist_bytes(name, 1))
+        );
+    }
+    // The manifest, written from the hashes taken while streaming, agrees with `sha256sum`.
+    let stored = fake.assets(draft.id);
+    let sums = stored.iter().find(|a| a.name == "SHA256SUMS").unwrap();
+    let manifest = String::from_utf8(fake.asset_bytes(sums.id)).unwrap();
+    let independent = std::process::Command::new("sha256sum")
+        .args([SDIST, WHEEL, "widgets-1.2.0-data.bin"])
+        .current_dir(h.workspace().join("dist"))
+        .output()
+        .expect("run sha256sum");
+    let mut lines: Vec<String> = String::from_utf8(independent.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort_by(|a, b| a[66..].cmp(&b[66..]));
+    assert_eq!(manifest, format!("{}\n", lines.join("\n")));
+    assert_eq!(
+        by_name("SHA256SUMS")["sha256"].as_str().unwrap(),
+        sha256(manifest.as_bytes())
+    );
+    // The manifest is uploaded last.
+    let uploads = fake.requests_to(RouteKind::UploadAsset);
+    assert_eq!(uploads.len(), 4);
+    assert_eq!(
+        uploads.last().unwrap().query.as_deref(),
+        Some("name=SHA256SUMS"),
+        "{uploads:#?}"
+    );
+    // A re-run finds the assets: it hashes the files first to compare, and keeps them all.
+    fake.clear_requests();
+    let second = h.run().assert_success();
+    assert!(
+        second
+            .stderr
+            .contains("hashing `dist/widgets-1.2.0-data.bin`"),
+        "{}",
+        second.stderr
+    );
+    assert!(fake.requests_to(RouteKind::UploadAsset).is_empty());
+    assert_eq!(stable_outputs(&run), stable_outputs(&second));
+}

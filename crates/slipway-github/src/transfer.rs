@@ -2,8 +2,8 @@
 //! JSON call. Memory stays flat whatever the file size.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt as _;
 use http::Method;
@@ -52,6 +52,14 @@ async fn sha256_file(path: &Path) -> Result<String, GitHubError> {
     }
 }
 
+/// What an upload sends: the file, its media type, and whether to hash the bytes sent.
+#[derive(Clone, Copy)]
+struct Outgoing<'a> {
+    path: &'a Path,
+    content_type: &'a str,
+    hash: bool,
+}
+
 /// How a download's body ended when it did not end well.
 enum BodyError {
     /// The connection broke after `written` bytes.
@@ -77,6 +85,53 @@ impl GitHub {
         content_type: &str,
         on_progress: impl FnMut(u64),
     ) -> Result<Asset, GitHubError> {
+        let file = Outgoing {
+            path,
+            content_type,
+            hash: false,
+        };
+        self.upload(release, name, file, on_progress)
+            .await
+            .map(|(asset, _)| asset)
+    }
+
+    /// [`GitHub::upload_asset`] that also returns the lowercase hex SHA-256 of the bytes sent,
+    /// computed while they stream (the hasher starts again with every attempt), so a file
+    /// needs no separate hashing pass before its upload. When the asset turns out to have been
+    /// uploaded by an attempt whose answer was lost, the hash is the file's, read again.
+    ///
+    /// The caller compares it with the returned asset's `digest` to catch a corrupt upload.
+    pub async fn upload_asset_hashed(
+        &self,
+        release: &Release,
+        name: &str,
+        path: &Path,
+        content_type: &str,
+        on_progress: impl FnMut(u64),
+    ) -> Result<(Asset, String), GitHubError> {
+        let file = Outgoing {
+            path,
+            content_type,
+            hash: true,
+        };
+        let (asset, sha) = self.upload(release, name, file, on_progress).await?;
+        match sha {
+            Some(sha) => Ok((asset, sha)),
+            None => Ok((asset, sha256_file(path).await?)),
+        }
+    }
+
+    /// The upload behind [`GitHub::upload_asset`] and [`GitHub::upload_asset_hashed`]; with
+    /// `hash`, the SHA-256 of the bytes the successful attempt sent (or of the file, when an
+    /// earlier attempt's asset is taken as the result).
+    async fn upload(
+        &self,
+        release: &Release,
+        name: &str,
+        file: Outgoing<'_>,
+        on_progress: impl FnMut(u64),
+    ) -> Result<(Asset, Option<String>), GitHubError> {
+        let Outgoing { path, hash, .. } = file;
         let url = urls::upload_url(&release.upload_url, name).map_err(GitHubError::Config)?;
         if url.scheme() == "http" && self.inner.api.scheme() == "https" {
             return Err(GitHubError::Config(format!(
@@ -99,8 +154,7 @@ impl GitHub {
         let attempts = AtomicU32::new(0);
         let upload = || async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.upload_attempt(&url, path, len, content_type, &progress)
-                .await
+            self.upload_attempt(&url, file, len, &progress).await
         };
         let first = self.with_retry(&Method::POST, &url, upload).await;
         let err = match first {
@@ -124,33 +178,50 @@ impl GitHub {
                 attempts.store(0, Ordering::Relaxed);
                 self.with_retry(&Method::POST, &url, upload).await
             }
-            Some(a) if a.sha256().is_some() && a.sha256() == Some(&sha256_file(path).await?) => {
+            Some(a) if a.sha256().is_some() => {
+                let sha = sha256_file(path).await?;
+                if a.sha256() != Some(&sha) {
+                    return Err(GitHubError::AlreadyExists(err));
+                }
                 tracing::info!(
                     "`{}` was uploaded by an attempt whose answer was lost",
                     a.name
                 );
-                Ok(a)
+                Ok((a, hash.then_some(sha)))
             }
             _ => Err(GitHubError::AlreadyExists(err)),
         }
     }
 
-    /// One upload attempt: open, stream, read the answer.
+    /// One upload attempt: open, stream, read the answer; with `hash`, also the SHA-256 of
+    /// the bytes this attempt sent, hashed as they stream (a fresh hasher per attempt).
     async fn upload_attempt<F: FnMut(u64)>(
         &self,
         url: &Url,
-        path: &Path,
+        file: Outgoing<'_>,
         len: u64,
-        content_type: &str,
         progress: &Mutex<F>,
-    ) -> Result<Asset, AttemptError> {
+    ) -> Result<(Asset, Option<String>), AttemptError> {
+        let Outgoing {
+            path,
+            content_type,
+            hash,
+        } = file;
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| AttemptError::Fatal(io_error("open", path, e)))?;
         let (tx, mut rx) = tokio::sync::watch::channel(0u64);
         let mut sent = 0u64;
+        // The body stream is moved into reqwest: it hashes into a shared hasher (only ever
+        // locked by the stream, then once here after the answer).
+        let hasher = hash.then(|| Arc::new(Mutex::new((Sha256::new(), 0u64))));
+        let streamed = hasher.clone();
         let stream = ReaderStream::with_capacity(file.take(len), CHUNK).inspect(move |chunk| {
             if let Ok(c) = chunk {
+                if let Some(Ok(mut h)) = streamed.as_ref().map(|h| h.lock()) {
+                    h.0.update(c);
+                    h.1 += c.len() as u64;
+                }
                 sent += c.len() as u64;
                 tx.send_replace(sent);
             }
@@ -204,8 +275,32 @@ impl GitHub {
                 .boxed_unsync(),
         };
         let (_, body) = read_whole(ex).await?;
-        self.decode(&Method::POST, url, &body)
-            .map_err(AttemptError::Fatal)
+        let asset: Asset = self
+            .decode(&Method::POST, url, &body)
+            .map_err(AttemptError::Fatal)?;
+        let Some(hasher) = hasher else {
+            return Ok((asset, None));
+        };
+        let (sha, hashed) = match hasher.lock() {
+            Ok(mut h) => (std::mem::take(&mut h.0).finalize(), h.1),
+            Err(_) => {
+                return Err(AttemptError::Fatal(io_error(
+                    "hash",
+                    path,
+                    std::io::Error::other("the upload's hasher was poisoned"),
+                )));
+            }
+        };
+        if hashed != len {
+            return Err(AttemptError::Fatal(io_error(
+                "upload",
+                path,
+                std::io::Error::other(format!(
+                    "{hashed} of {len} bytes were sent; the file changed during the upload"
+                )),
+            )));
+        }
+        Ok((asset, Some(hex::encode(sha))))
     }
 
     /// Downloads an asset's bytes into `writer` and returns how many were written: `GET` on the

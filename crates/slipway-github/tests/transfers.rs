@@ -132,6 +132,55 @@ async fn clears_a_starter_asset_left_by_a_failed_upload() {
 }
 
 #[tokio::test]
+async fn a_hashed_upload_returns_the_hash_of_the_bytes_sent_even_after_a_cut_attempt() {
+    let fake = FakeGitHub::with_repo(REPO);
+    let gh = client(&fake);
+    let release = draft(&fake, &gh).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = payload(2 * 1024 * 1024 + 5);
+    let path = write_file(dir.path(), "pkg.whl", &bytes);
+    // The first attempt is cut after 300 KiB: its hasher must not carry over to the retry.
+    fake.inject(Fault::reset_request_body(
+        Match::route(RouteKind::UploadAsset),
+        300 * 1024,
+    ));
+
+    let (asset, sha) = gh
+        .upload_asset_hashed(&release, "pkg.whl", &path, "application/zip", |_| {})
+        .await
+        .unwrap();
+    let expected = hex::encode(Sha256::digest(&bytes));
+    assert_eq!(sha, expected);
+    assert_eq!(asset.sha256(), Some(expected.as_str()));
+    assert_eq!(fake.asset_bytes(asset.id), bytes);
+    assert!(fake.requests_to(RouteKind::UploadAsset).len() >= 2);
+}
+
+#[tokio::test]
+async fn a_hashed_upload_lets_the_caller_see_a_digest_that_is_not_of_the_bytes_sent() {
+    let fake = FakeGitHub::with_repo(REPO);
+    let gh = client(&fake);
+    let release = draft(&fake, &gh).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = payload(70_000);
+    let path = write_file(dir.path(), "pkg.whl", &bytes);
+    fake.inject(Fault::corrupt_upload(Match::route(RouteKind::UploadAsset)));
+
+    let (asset, sha) = gh
+        .upload_asset_hashed(&release, "pkg.whl", &path, "application/zip", |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sha, hex::encode(Sha256::digest(&bytes)));
+    let mut stored = bytes.clone();
+    stored[0] ^= 0xff;
+    assert_eq!(fake.asset_bytes(asset.id), stored);
+    assert_eq!(
+        asset.sha256(),
+        Some(hex::encode(Sha256::digest(&stored)).as_str())
+    );
+}
+
+#[tokio::test]
 async fn downloads_through_the_storage_redirect_without_the_token() {
     let fake = FakeGitHub::with_repo(REPO);
     let id = fake.add_release(ReleaseSeed::new("v1.0.0"));

@@ -138,6 +138,9 @@ pub enum FaultAction {
     /// Uploads: create the `starter` asset, read the body, then answer 502 (the asset stays
     /// `starter`, as GitHub documents for upstream failures).
     FailAfterCreate,
+    /// Uploads: store other bytes than were sent (same length, first byte flipped) and record
+    /// their digest, as a corrupting server or proxy would; the answer is a normal `201`.
+    CorruptUpload,
 }
 
 /// A fault: which requests, and what happens to them.
@@ -246,6 +249,11 @@ impl Fault {
     /// Serves other bytes than recorded.
     pub fn corrupt(when: Match) -> Self {
         Self::new(when, FaultAction::Corrupt)
+    }
+
+    /// Uploads: stores (and digests) other bytes than were sent.
+    pub fn corrupt_upload(when: Match) -> Self {
+        Self::new(when, FaultAction::CorruptUpload)
     }
 
     /// Uploads: leaves a `starter` asset and answers 502.

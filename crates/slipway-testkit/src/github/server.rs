@@ -47,6 +47,8 @@ pub(crate) struct Ctx {
     pub headers: HeaderMap,
     /// Uploads: answer 502 after creating the asset ([`FaultAction::FailAfterCreate`]).
     pub fail_after_create: bool,
+    /// Uploads: store other bytes than sent ([`FaultAction::CorruptUpload`]).
+    pub corrupt_upload: bool,
 }
 
 impl Ctx {
@@ -145,6 +147,7 @@ async fn handle(
     let mut out = Shaping::default();
     let mut reset_request = None;
     let mut fail_after_create = false;
+    let mut corrupt_upload = false;
     match action {
         Some(FaultAction::Respond {
             status,
@@ -171,6 +174,7 @@ async fn handle(
         Some(FaultAction::ResetResponseBody { after_bytes }) => out.reset_after = Some(after_bytes),
         Some(FaultAction::Corrupt) => out.corrupt = true,
         Some(FaultAction::FailAfterCreate) => fail_after_create = true,
+        Some(FaultAction::CorruptUpload) => corrupt_upload = true,
         None => {}
     }
     let body = Body::new(RequestBody {
@@ -188,6 +192,7 @@ async fn handle(
         path,
         headers: parts.headers,
         fail_after_create,
+        corrupt_upload,
     };
     let needs_token = !matches!(
         ctx.route.kind,

@@ -65,7 +65,7 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         id
     };
     let path = asset_path(&ctx.shared.dir, id);
-    let Ok((size, sha256)) = store(body, &path).await else {
+    let Ok((size, sha256)) = store(body, &path, ctx.corrupt_upload).await else {
         // The client went away mid-body: the asset stays `starter`, as on GitHub.
         return json(400, error_body("Problems reading the request body"));
     };
@@ -89,15 +89,25 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
     asset_response(ctx, 201, id)
 }
 
-/// Streams a request body into `path`; returns its size and SHA-256 (hex).
-async fn store(mut body: Body, path: &std::path::Path) -> std::io::Result<(u64, String)> {
+/// Streams a request body into `path`; returns its size and SHA-256 (hex). With `corrupt`,
+/// the first byte stored (and hashed) is flipped.
+async fn store(
+    mut body: Body,
+    path: &std::path::Path,
+    corrupt: bool,
+) -> std::io::Result<(u64, String)> {
     let file = tokio::fs::File::create(path).await?;
     let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
     let mut hasher = sha2::Sha256::new();
     let mut size = 0u64;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(std::io::Error::other)?;
-        if let Ok(data) = frame.into_data() {
+        if let Ok(mut data) = frame.into_data() {
+            if corrupt && size == 0 && !data.is_empty() {
+                let mut flipped = data.to_vec();
+                flipped[0] ^= 0xff;
+                data = flipped.into();
+            }
             hasher.update(&data);
             size += data.len() as u64;
             out.write_all(&data).await?;
