@@ -11,7 +11,7 @@ use std::time::Duration;
 use sha2::{Digest as _, Sha256};
 use slipway_github::{Asset, GitHub, GitHubError, RetryPolicy};
 use slipway_runner::progress::Progress;
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use crate::error::FetchError;
 
@@ -155,6 +155,9 @@ pub struct Fetcher<'a> {
     /// The manifest's asset name, for messages.
     pub manifest_name: &'a str,
 }
+
+/// Bytes buffered before each write to the temporary file.
+const WRITE_BUFFER: usize = 1 << 20;
 
 /// An [`AsyncWrite`] that hashes what it passes on.
 struct HashingWriter<W> {
@@ -363,8 +366,13 @@ impl Fetcher<'_> {
                 .as_file()
                 .try_clone()
                 .map_err(io_err("open", temp.path()))?;
+            // A large buffer in front of the file: each write to a tokio `File` is a trip
+            // through the blocking pool, and response frames are small.
             let mut writer = HashingWriter {
-                inner: tokio::fs::File::from_std(file),
+                inner: tokio::io::BufWriter::with_capacity(
+                    WRITE_BUFFER,
+                    tokio::fs::File::from_std(file),
+                ),
                 hasher: Sha256::new(),
             };
             let mut progress =
@@ -378,9 +386,11 @@ impl Fetcher<'_> {
             progress.finish();
             match result {
                 Ok(size) => {
+                    // Flushed, not fsynced: the rename keeps partial files out of sight, and a
+                    // re-run checks the hash of every file already in place anyway.
                     writer
                         .inner
-                        .sync_all()
+                        .flush()
                         .await
                         .map_err(io_err("write", temp.path()))?;
                     let sha256 = hex::encode(writer.hasher.finalize());
