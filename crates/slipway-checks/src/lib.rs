@@ -39,7 +39,7 @@ pub fn umbrella_runs() -> Runs {
         image: image(),
         entrypoint: "/usr/local/bin/slipway".into(),
         args: vec!["${{ inputs.tool }}".into()],
-        env: vec![("SLIPWAY_UMBRELLA".into(), "1".into())],
+        env: vec![(slipway_runner::env::SLIPWAY_UMBRELLA.into(), "1".into())],
     }
 }
 

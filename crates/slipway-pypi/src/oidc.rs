@@ -260,7 +260,7 @@ pub async fn mint_token(
         })?;
 
     let mut token_url = Url::parse(request_url).map_err(|e| TrustedPublishingError::Malformed {
-        url: "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
+        url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_URL.into(),
         reason: e.to_string(),
     })?;
     token_url
