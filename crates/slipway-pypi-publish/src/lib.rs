@@ -152,7 +152,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
             event_name: action.context.event_name.clone(),
             event,
         },
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy::from_env(action.inputs.env()),
     })
 }
 

@@ -250,6 +250,36 @@ fn a_reset_mid_upload_is_retried_and_the_file_lands_once() {
     assert_eq!(complete.len(), 2, "each file once");
 }
 
+#[test]
+fn retries_that_run_out_stop_with_the_attempts_and_upload_nothing_more() {
+    let index = failing_with(503, "<h1>Service Unavailable</h1>");
+    let upload = format!("{}/legacy/", index.base);
+    let simple = format!("{}/simple/", index.base);
+    let dir = dists();
+    let inputs = [
+        ("packages-dir", dir.path().to_str().unwrap()),
+        ("repository-url", upload.as_str()),
+        ("index-url", simple.as_str()),
+        ("password", TOKEN),
+    ];
+    let out = run(
+        &inputs,
+        &[
+            ("SLIPWAY_RETRY_ATTEMPTS", "3"),
+            ("SLIPWAY_RETRY_UNIT_MS", "5"),
+        ],
+    );
+    assert!(!out.leaks(TOKEN), "token leaked:\n{}", out.all_text());
+    out.assert_failed_with(&["failed 3 times", "503", "hint:"]);
+    // The first file (the sdist) was tried three times; nothing after it was attempted.
+    assert_eq!(
+        index.uploads().len(),
+        3,
+        "{:?}",
+        index.uploads().iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+}
+
 fn failing_with(status: u16, body: &'static str) -> fake::Fake {
     fake::index(move |r, _| (r.method == "POST").then(|| Reply::new(status, "text/html", body)))
 }

@@ -58,6 +58,29 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The default policy, tuned by the same variables as the GitHub side:
+    /// `SLIPWAY_RETRY_ATTEMPTS` (attempts in all) and `SLIPWAY_RETRY_UNIT_MS` (every wait scaled
+    /// to this unit; tests and impatient local runs).
+    pub fn from_env(env: &slipway_runner::Env) -> Self {
+        use slipway_runner::env::{SLIPWAY_RETRY_ATTEMPTS, SLIPWAY_RETRY_UNIT_MS};
+        let mut policy = Self::default();
+        if let Some(ms) = env
+            .get(SLIPWAY_RETRY_UNIT_MS)
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            policy.base_delay = Duration::from_millis(ms);
+            policy.max_delay = Duration::from_millis(ms.saturating_mul(4));
+        }
+        if let Some(n) = env
+            .get(SLIPWAY_RETRY_ATTEMPTS)
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|n| *n >= 1)
+        {
+            policy.attempts = n;
+        }
+        policy
+    }
+
     /// The wait after failed attempt number `attempt` (1-based): exponential, capped.
     pub fn delay(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
