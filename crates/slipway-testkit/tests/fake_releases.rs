@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{api, client};
+use common::{api, client, get_json};
 use reqwest::Method;
 use serde_json::{Value, json};
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed, RouteKind};
@@ -92,42 +92,16 @@ async fn drafts_are_listed_but_hidden_from_tag_and_latest_lookups() {
     .await
     .unwrap();
     assert_eq!(by_tag.status(), 404, "drafts are never returned by tag");
-    let by_tag: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/tags/v1.0.0"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let by_tag: Value = get_json(&fake, &format!("/repos/{REPO}/releases/tags/v1.0.0")).await;
     assert_eq!(by_tag["id"], published);
 
-    let latest: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/latest"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let latest: Value = get_json(&fake, &format!("/repos/{REPO}/releases/latest")).await;
     assert_eq!(
         latest["tag_name"], "v1.0.0",
         "latest skips drafts and pre-releases"
     );
 
-    let list: Vec<Value> = api(&fake, Method::GET, &format!("/repos/{REPO}/releases"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = get_json(&fake, &format!("/repos/{REPO}/releases")).await;
     let tags: Vec<&str> = list
         .iter()
         .map(|r| r["tag_name"].as_str().unwrap())
@@ -169,17 +143,7 @@ async fn drafts_are_listed_but_hidden_from_tag_and_latest_lookups() {
     assert!(fake.tags().iter().all(|(n, _)| n != "v1.1.0"));
     fake.publish(draft);
     assert!(fake.tags().iter().any(|(n, _)| n == "v1.1.0"));
-    let latest: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/latest"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let latest: Value = get_json(&fake, &format!("/repos/{REPO}/releases/latest")).await;
     assert_eq!(latest["id"], draft);
     assert!(latest["published_at"].is_string());
 }
@@ -247,37 +211,15 @@ async fn paging_with_link_headers_over_250_releases() {
     assert_eq!(seen.len(), 250);
     assert_eq!(seen[0], "v0.249.0", "newest first");
     assert_eq!(seen[249], "v0.0.0");
-    let default: Vec<Value> = api(&fake, Method::GET, &format!("/repos/{REPO}/releases"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let default: Vec<Value> = get_json(&fake, &format!("/repos/{REPO}/releases")).await;
     assert_eq!(default.len(), 30);
-    let capped: Vec<Value> = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases?per_page=500"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let capped: Vec<Value> = get_json(&fake, &format!("/repos/{REPO}/releases?per_page=500")).await;
     assert_eq!(capped.len(), 100);
-    let past: Vec<Value> = api(
+    let past: Vec<Value> = get_json(
         &fake,
-        Method::GET,
         &format!("/repos/{REPO}/releases?per_page=100&page=9"),
     )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert!(past.is_empty());
 }
 
@@ -419,26 +361,10 @@ async fn tags_refs_and_contents() {
         b"__version__ = '1.1.0'\n",
     );
 
-    let tags: Vec<Value> = api(&fake, Method::GET, &format!("/repos/{REPO}/tags"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tags: Vec<Value> = get_json(&fake, &format!("/repos/{REPO}/tags")).await;
     assert_eq!(tags[0]["name"], "v1.1.0");
     assert_eq!(tags[1]["commit"]["sha"], sha);
-    let r: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/git/ref/tags/v1.0.0"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let r: Value = get_json(&fake, &format!("/repos/{REPO}/git/ref/tags/v1.0.0")).await;
     assert_eq!(
         (r["ref"].as_str(), r["object"]["sha"].as_str()),
         (Some("refs/tags/v1.0.0"), Some(sha.as_str()))
@@ -453,17 +379,11 @@ async fn tags_refs_and_contents() {
     .unwrap();
     assert_eq!(none.status(), 404);
 
-    let file: Value = api(
+    let file: Value = get_json(
         &fake,
-        Method::GET,
         &format!("/repos/{REPO}/contents/pyproject.toml?ref={sha}"),
     )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         (file["type"].as_str(), file["encoding"].as_str()),
         (Some("file"), Some("base64"))
@@ -502,13 +422,7 @@ async fn tags_refs_and_contents() {
         b"__version__ = '1.1.0'\n",
         "default branch, raw"
     );
-    let dir: Vec<Value> = api(&fake, Method::GET, &format!("/repos/{REPO}/contents/src"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let dir: Vec<Value> = get_json(&fake, &format!("/repos/{REPO}/contents/src")).await;
     assert_eq!(
         (dir[0]["type"].as_str(), dir[0]["path"].as_str()),
         (Some("dir"), Some("src/widgets"))
@@ -536,13 +450,7 @@ async fn the_log_records_requests_and_names_unexpected_ones() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let limit: Value = api(&fake, Method::GET, "/rate_limit")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let limit: Value = get_json(&fake, "/rate_limit").await;
     assert_eq!(limit["resources"]["core"]["limit"], 5000);
 
     let unexpected = fake.unexpected_requests();

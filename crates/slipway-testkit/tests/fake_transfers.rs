@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{api, client, digest, upload};
+use common::{api, client, digest, get_json, upload};
 use reqwest::Method;
 use serde_json::Value;
 use slipway_testkit::github::{
@@ -119,17 +119,8 @@ async fn a_client_that_disconnects_mid_body_leaves_a_starter_until_deleted() {
         .await
         .unwrap();
     assert_eq!(blocked.status(), 422, "a starter asset holds its name");
-    let listed: Vec<Value> = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/{release}/assets"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let listed: Vec<Value> =
+        get_json(&fake, &format!("/repos/{REPO}/releases/{release}/assets")).await;
     assert_eq!(listed[0]["state"], "starter");
     let del = api(
         &fake,
@@ -240,17 +231,7 @@ async fn downloads_redirect_to_storage_which_refuses_the_token() {
     let asset = fake.add_asset(release, "w-1.0-py3-none-any.whl", &bytes, true);
     let old = fake.add_asset(release, "old.tar.gz", b"old", false);
 
-    let meta: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/assets/{asset}"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let meta: Value = get_json(&fake, &format!("/repos/{REPO}/releases/assets/{asset}")).await;
     assert_eq!(meta["digest"], digest(&bytes).as_str());
     assert_eq!(meta["size"], bytes.len());
     for field in [
@@ -264,17 +245,7 @@ async fn downloads_redirect_to_storage_which_refuses_the_token() {
     ] {
         assert!(meta.get(field).is_some(), "asset field `{field}` missing");
     }
-    let old_meta: Value = api(
-        &fake,
-        Method::GET,
-        &format!("/repos/{REPO}/releases/assets/{old}"),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let old_meta: Value = get_json(&fake, &format!("/repos/{REPO}/releases/assets/{old}")).await;
     assert!(old_meta["digest"].is_null());
 
     let redirect = download(&fake, asset).await;

@@ -20,6 +20,17 @@ pub fn api(fake: &FakeGitHub, method: Method, path: &str) -> RequestBuilder {
         .bearer_auth(fake.token())
 }
 
+/// `GET` on the fake's API with its token, the body decoded as JSON (panics on any failure).
+pub async fn get_json<T: serde::de::DeserializeOwned>(fake: &FakeGitHub, path: &str) -> T {
+    api(fake, Method::GET, path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// An upload request to the uploads host with its token.
 pub fn upload(fake: &FakeGitHub, release_id: u64, name: &str) -> RequestBuilder {
     let repo = fake.default_repo();
