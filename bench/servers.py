@@ -48,7 +48,24 @@ def _stop(proc):
             proc.wait()
 
 
-class PyPIServer:
+class _Process:
+    """A server process with a log file and a temporary directory (`proc`, `log`, `dir`), stopped
+    and cleaned up by `close()` or on leaving a `with` block."""
+
+    def close(self):
+        """Stops the server and removes its directory."""
+        _stop(self.proc)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class PyPIServer(_Process):
     """pypiserver on a new packages directory, uploads authenticated with an htpasswd user."""
 
     def __init__(self, venv, work):
@@ -95,20 +112,8 @@ class PyPIServer:
         """The file names the server holds."""
         return sorted(os.listdir(self.packages))
 
-    def close(self):
-        """Stops the server and removes its directory."""
-        _stop(self.proc)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class FakeGitHub:
+class FakeGitHub(_Process):
     """The slipway fake GitHub (release build), its assets in a temporary directory."""
 
     def __init__(self, binary, work):
@@ -172,15 +177,3 @@ class FakeGitHub:
     def asset_url(self, asset_id):
         """The API URL of an asset (302 to the storage host with Accept: octet-stream)."""
         return f"{self.api}/repos/{REPO}/releases/assets/{asset_id}"
-
-    def close(self):
-        """Stops the fake and removes its state."""
-        _stop(self.proc)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
