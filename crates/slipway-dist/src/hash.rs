@@ -21,28 +21,46 @@ pub struct Hashes {
     pub size: u64,
 }
 
-/// Hashes a file in 64 KiB chunks, so memory stays flat whatever its size.
-pub fn hash_file(path: &Path) -> Result<Hashes, DistError> {
-    let io = |source| DistError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let mut sha = Sha256::new();
-    let mut blake = Blake2b::<U32>::new();
-    let mut buf = vec![0u8; 64 * 1024];
+/// Bytes read per call when hashing: large reads keep system calls few; memory stays flat whatever the size.
+pub const HASH_CHUNK: usize = 256 * 1024;
+
+/// Streams the file at `path` through `feed`, one chunk at a time; returns its size. The one
+/// place files are read for hashing (dists, release assets, upload digests).
+pub fn read_chunks(path: &Path, mut feed: impl FnMut(&[u8])) -> std::io::Result<u64> {
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; HASH_CHUNK];
     let mut size = 0u64;
     loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(size),
+            Ok(n) => {
+                feed(&buf[..n]);
+                size += n as u64;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        sha.update(&buf[..n]);
-        blake.update(&buf[..n]);
-        size += n as u64;
+            Err(e) => return Err(e),
+        }
     }
+}
+
+/// The file's digest with `hasher` (lowercase hex) and its size, read once.
+pub fn digest_file<D: Digest>(path: &Path, mut hasher: D) -> std::io::Result<(String, u64)> {
+    let size = read_chunks(path, |chunk| hasher.update(chunk))?;
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// A file's SHA-256 and BLAKE2b-256 in one pass, so memory stays flat whatever its size.
+pub fn hash_file(path: &Path) -> Result<Hashes, DistError> {
+    let mut sha = Sha256::new();
+    let mut blake = Blake2b::<U32>::new();
+    let size = read_chunks(path, |chunk| {
+        sha.update(chunk);
+        blake.update(chunk);
+    })
+    .map_err(|source| DistError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(Hashes {
         sha256: hex::encode(sha.finalize()),
         blake2_256: hex::encode(blake.finalize()),

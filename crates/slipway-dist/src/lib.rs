@@ -17,5 +17,5 @@ pub use archive::read_metadata;
 pub use error::DistError;
 pub use filename::{DistFile, DistKind, normalize_name};
 pub use find::{FoundDists, find_dists};
-pub use hash::{Hashes, hash_file};
+pub use hash::{HASH_CHUNK, Hashes, digest_file, hash_file, read_chunks};
 pub use metadata::CoreMetadata;

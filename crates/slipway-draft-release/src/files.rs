@@ -292,28 +292,10 @@ pub async fn sha256_of(file: &LocalFile) -> Result<String, FilesError> {
 /// A file's SHA-256 (lowercase hex) and size, or why it could not be read.
 type Hashed = std::io::Result<(String, u64)>;
 
-/// Bytes read per call while hashing.
-const HASH_CHUNK: usize = 256 * 1024;
-
-/// The lowercase hex SHA-256 and the size of the file at `path`, read once in large chunks.
+/// The lowercase hex SHA-256 and the size of the file at `path`, read once.
 /// Only SHA-256: GitHub's digests and the manifest need nothing else.
 fn sha256_file(path: &Path) -> Hashed {
-    use sha2::Digest as _;
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; HASH_CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => return Ok((hex::encode(hasher.finalize()), size)),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
+    slipway_dist::digest_file(path, <sha2::Sha256 as sha2::Digest>::new())
 }
 
 /// The SHA-256 and size of each `(path, expected size)`, in the order given, hashed on as many
@@ -439,7 +421,13 @@ mod tests {
     fn hash_all_keeps_the_order_and_reports_each_failure() {
         use sha2::Digest as _;
         let dir = tempfile::tempdir().unwrap();
-        let sizes = [0usize, 1, HASH_CHUNK + 7, 3 * HASH_CHUNK, 5];
+        let sizes = [
+            0usize,
+            1,
+            slipway_dist::HASH_CHUNK + 7,
+            3 * slipway_dist::HASH_CHUNK,
+            5,
+        ];
         let mut paths = Vec::new();
         for (i, size) in sizes.iter().enumerate() {
             let path = dir.path().join(format!("f{i}"));

@@ -3,8 +3,6 @@
 //! the time of the slower one instead of their sum (the benchmark found this pass on the
 //! critical path: the index is idle while it runs).
 
-use std::fs::File;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use blake2::Blake2b;
@@ -12,28 +10,12 @@ use blake2::digest::consts::U32;
 use sha2::{Digest, Sha256};
 use slipway_dist::{DistError, Hashes};
 
-/// Bytes read per call.
-const CHUNK: usize = 256 * 1024;
-
-/// Feeds the whole file at `path` to `hasher`; returns the digest (lowercase hex) and the size.
-fn digest_file<D: Digest>(path: &Path, mut hasher: D) -> Result<(String, u64), DistError> {
-    let io = |source| DistError::Io {
+/// The file's digest with `hasher` and its size, errors naming the file.
+fn digest_file<D: Digest>(path: &Path, hasher: D) -> Result<(String, u64), DistError> {
+    slipway_dist::digest_file(path, hasher).map_err(|source| DistError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let mut buf = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => return Ok((hex::encode(hasher.finalize()), size)),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
+    })
 }
 
 /// The SHA-256, BLAKE2b-256 and size of each file, in the order given; the first error in
@@ -107,7 +89,15 @@ mod tests {
     fn same_digests_as_the_one_pass_hasher_in_order() {
         let dir = TempDir::new("order");
         let mut paths = Vec::new();
-        for (i, size) in [0usize, 3, CHUNK + 11, 2 * CHUNK].into_iter().enumerate() {
+        for (i, size) in [
+            0usize,
+            3,
+            slipway_dist::HASH_CHUNK + 11,
+            2 * slipway_dist::HASH_CHUNK,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let path = dir.path().join(format!("f{i}.whl"));
             let bytes: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
             std::fs::write(&path, bytes).unwrap();
