@@ -5,7 +5,8 @@
 //! this process prints through [`Commands`].
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+
+use crate::secrets::Secrets;
 
 /// Escapes a command's message: `%` → `%25`, `\r` → `%0D`, `\n` → `%0A`.
 pub fn escape_data(s: &str) -> String {
@@ -48,7 +49,7 @@ pub struct Annotation<'a> {
 #[derive(Debug, Clone)]
 pub struct Commands {
     in_actions: bool,
-    masks: Arc<Mutex<Vec<String>>>,
+    secrets: Secrets,
 }
 
 impl Commands {
@@ -56,7 +57,7 @@ impl Commands {
     pub fn new(in_actions: bool) -> Self {
         Self {
             in_actions,
-            masks: Arc::default(),
+            secrets: Secrets::new(),
         }
     }
 
@@ -76,34 +77,38 @@ impl Commands {
         }
     }
 
-    /// Replaces every masked value in `text` with `***`, as the runner does for logs.
+    /// Replaces every masked value in `text` (in each of its forms) with `***`, as the runner
+    /// does for logs.
     pub fn redact(&self, text: &str) -> String {
-        let masks = self.masks.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = text.to_string();
-        for m in masks.iter() {
-            out = out.replace(m.as_str(), "***");
-        }
-        out
+        self.secrets.redact(text)
     }
 
-    /// Registers a secret: `::add-mask::` inside Actions; remembered for [`Commands::redact`] always.
+    /// The secrets list these commands mask; the HTTP transport shares it, so whatever a server
+    /// echoes is redacted by the same layer.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Registers a secret: `::add-mask::` inside Actions (for each form it can take: itself,
+    /// JSON-escaped, percent-encoded); remembered for [`Commands::redact`] always.
     pub fn add_mask(&self, secret: &str) {
-        if secret.trim().is_empty() {
-            return;
-        }
-        {
-            let mut masks = self.masks.lock().unwrap_or_else(|e| e.into_inner());
-            if masks.iter().any(|m| m == secret) {
-                return;
-            }
-            masks.push(secret.to_string());
-            // Longest first, so a secret containing another is replaced whole.
-            masks.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        }
-        if self.in_actions {
+        let new = self.secrets.add(secret);
+        self.announce(&new);
+    }
+
+    /// Registers HTTP Basic credentials: the password and the base64 forms of `user:password`.
+    pub fn add_basic_mask(&self, user: &str, password: &str) {
+        let new = self.secrets.add_basic(user, password);
+        self.announce(&new);
+    }
+
+    fn announce(&self, forms: &[String]) {
+        if self.in_actions && !forms.is_empty() {
             // Written raw: masking the mask command itself would defeat it.
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", format_command("add-mask", &[], secret));
+            for form in forms {
+                let _ = writeln!(out, "{}", format_command("add-mask", &[], form));
+            }
             let _ = out.flush();
         }
     }
@@ -181,8 +186,8 @@ mod tests {
     #[test]
     fn redaction_longest_first() {
         let c = Commands::new(false);
-        c.add_mask("abc");
-        c.add_mask("abcdef");
-        assert_eq!(c.redact("x abcdef y abc"), "x *** y ***");
+        c.add_mask("abcd");
+        c.add_mask("abcdefgh");
+        assert_eq!(c.redact("x abcdefgh y abcd"), "x *** y ***");
     }
 }

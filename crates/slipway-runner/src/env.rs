@@ -46,10 +46,21 @@ pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 /// Local runs only: the GitHub CLI's token variable, second fallback for `token`.
 pub const GH_TOKEN: &str = "GH_TOKEN";
-/// Tuning: total attempts per GitHub request (default 5). For tests and impatient local runs.
+/// Tuning: total attempts per HTTP request, GitHub and index alike (default 5).
 pub const SLIPWAY_RETRY_ATTEMPTS: &str = "SLIPWAY_RETRY_ATTEMPTS";
 /// Tuning: scale every retry wait to this many milliseconds (default: real backoff, 1 s doubling).
 pub const SLIPWAY_RETRY_UNIT_MS: &str = "SLIPWAY_RETRY_UNIT_MS";
+/// Time bound: seconds to wait for a TCP/TLS connection (default 10).
+pub const SLIPWAY_CONNECT_TIMEOUT: &str = "SLIPWAY_CONNECT_TIMEOUT";
+/// Time bound: seconds a peer may send nothing, the wait for an answer included (default 60).
+pub const SLIPWAY_SILENT_TIMEOUT: &str = "SLIPWAY_SILENT_TIMEOUT";
+/// Time bound: the low-speed rule's rate in bytes per second (default 1024; 0 turns it off).
+pub const SLIPWAY_LOW_SPEED_LIMIT: &str = "SLIPWAY_LOW_SPEED_LIMIT";
+/// Time bound: the low-speed rule's window in seconds (default 30).
+pub const SLIPWAY_LOW_SPEED_TIME: &str = "SLIPWAY_LOW_SPEED_TIME";
+/// Time bound: seconds one logical call may take, retries included (default 300; a transfer gets
+/// its size divided by the low-speed limit on top).
+pub const SLIPWAY_DEADLINE: &str = "SLIPWAY_DEADLINE";
 /// Set to `1` by the umbrella action (`uses: OWNER/slipway@v1`), which declares every tool's
 /// inputs without defaults: there an empty input means "not given" and takes the tool's default.
 pub const SLIPWAY_UMBRELLA: &str = "SLIPWAY_UMBRELLA";

@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod outputs;
 pub mod progress;
 pub mod report;
+pub mod secrets;
 pub mod summary;
 
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ pub use event::Event;
 pub use inputs::{InputError, InputKind, InputSpec, Inputs, Invocation};
 pub use outputs::{OutputSpec, Outputs};
 pub use report::{HintExt, Rendered};
+pub use secrets::Secrets;
 pub use summary::Summary;
 
 /// A tool's static description: everything action.yml, `--help` and the README say about it.

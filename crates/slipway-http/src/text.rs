@@ -1,0 +1,261 @@
+//! Text shown to people: URLs without credentials or queries, cut excerpts of bodies and values,
+//! durations and times, an error's causes on one line.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// The longest excerpt of a body quoted in a message, in characters.
+pub const EXCERPT_CHARS: usize = 400;
+
+/// True when `a` and `b` have the same scheme, host and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// `url` for a message: never its userinfo (a password written into a URL), its query (signed
+/// storage URLs carry credentials there) or its fragment; only the path when it is on `home`'s
+/// origin (the API's own URLs read shorter that way).
+pub fn display_url(url: &Url, home: Option<&Url>) -> String {
+    if home.is_some_and(|h| same_origin(url, h)) {
+        return url.path().to_string();
+    }
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    match url.host_str() {
+        Some(host) => format!("{}://{host}{port}{}", url.scheme(), url.path()),
+        None => format!("{}:{}", url.scheme(), url.path()),
+    }
+}
+
+/// A URL typed by the user, for a message: parsed and shown by [`display_url`] when it parses,
+/// otherwise cut and with anything before an `@` replaced.
+pub fn display_input_url(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(url) => display_url(&url, None),
+        Err(_) => {
+            let shown = match raw.rsplit_once('@') {
+                Some((_, host)) => format!("***@{host}"),
+                None => raw.to_string(),
+            };
+            cut(&shown, 200)
+        }
+    }
+}
+
+/// `text` cut to at most `max` characters (an ellipsis and the count of what was left out
+/// follow a cut), so a huge value never makes a huge message.
+pub fn cut(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({} more characters)", total - max)
+}
+
+/// The start of a body as one line of text: whitespace collapsed, cut to [`EXCERPT_CHARS`].
+pub fn excerpt(body: &[u8]) -> String {
+    let window = &body[..body.len().min(EXCERPT_CHARS * 8)];
+    let text = String::from_utf8_lossy(window);
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() > EXCERPT_CHARS || window.len() < body.len() {
+        let cut: String = collapsed.chars().take(EXCERPT_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        collapsed
+    }
+}
+
+/// `404 Not Found`, or the bare number for codes without a reason phrase.
+pub fn status_text(status: u16) -> String {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+/// `250 ms`, `1.5 s`, `14 min 5 s`, `2 h 3 min`.
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    let s = d.as_secs();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if s < 60 {
+        let tenths = (ms / 100) % 10;
+        if tenths == 0 {
+            format!("{s} s")
+        } else {
+            format!("{s}.{tenths} s")
+        }
+    } else if s < 3600 {
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// An epoch second as `2024-05-01 12:00:00 UTC` (days-to-civil conversion, proleptic Gregorian).
+pub fn utc_time(epoch: u64) -> String {
+    let days = (epoch / 86_400) as i64;
+    let secs = epoch % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+/// The error and its causes on one line, wrappers that repeat their cause left out.
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        messages.push(e.to_string());
+        cur = e.source();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let wraps_next = messages.get(i + 1).is_some_and(|n| m.contains(n.as_str()));
+        if !wraps_next && !parts.contains(&m.as_str()) {
+            parts.push(m);
+        }
+    }
+    parts.join(": ")
+}
+
+/// A short plain-text rendering of an error body: the HTML `<title>` and text without tags,
+/// whitespace collapsed, cut to a few hundred characters.
+pub fn body_text(body: &str) -> String {
+    let body = &body[..floor_char_boundary(body, EXCERPT_CHARS * 16)];
+    let mut out = String::new();
+    let mut in_tag = false;
+    let lower = body.to_ascii_lowercase();
+    // Skip <style> and <script> contents, which are not a reason.
+    let mut skip_until: Option<usize> = None;
+    for (i, c) in body.char_indices() {
+        if let Some(end) = skip_until {
+            if i < end {
+                continue;
+            }
+            skip_until = None;
+        }
+        if c == '<' {
+            for tag in ["style", "script"] {
+                if lower[i + 1..].starts_with(tag) {
+                    if let Some(close) = lower[i..].find(&format!("</{tag}>")) {
+                        skip_until = Some(i + close + tag.len() + 3);
+                    }
+                }
+            }
+            in_tag = true;
+            out.push(' ');
+            continue;
+        }
+        if c == '>' && in_tag {
+            in_tag = false;
+            continue;
+        }
+        if !in_tag {
+            out.push(c);
+        }
+    }
+    let out = out
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'");
+    let mut words: Vec<&str> = Vec::new();
+    for w in out.split_whitespace() {
+        words.push(w);
+    }
+    let mut text = words.join(" ");
+    if text.chars().count() > 400 {
+        text = text.chars().take(400).collect::<String>() + "…";
+    }
+    text
+}
+
+/// The largest char boundary at or below `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    (0..=at).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0)
+}
+
+/// True when a body looks like an HTML page (a login wall, a web page where an API was expected).
+pub fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    if content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("text/html")) {
+        return true;
+    }
+    let start = String::from_utf8_lossy(&body[..body.len().min(256)]).to_ascii_lowercase();
+    let start = start.trim_start();
+    start.starts_with("<!doctype html") || start.starts_with("<html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_never_show_credentials_or_queries() {
+        let url = Url::parse("https://user:s3cret@up.example:8443/legacy/?sig=abc#x").unwrap();
+        assert_eq!(display_url(&url, None), "https://up.example:8443/legacy/");
+        let api = Url::parse("https://api.github.com").unwrap();
+        let own = Url::parse("https://api.github.com/repos/o/r?page=2").unwrap();
+        assert_eq!(display_url(&own, Some(&api)), "/repos/o/r");
+        assert_eq!(
+            display_input_url("https://u:p@host/simple/"),
+            "https://host/simple/"
+        );
+        assert_eq!(display_input_url("not a url u:p@host"), "***@host");
+    }
+
+    #[test]
+    fn cuts_and_excerpts_are_bounded() {
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("abcdef", 3), "abc… (3 more characters)");
+        let huge = "x ".repeat(1_000_000);
+        assert!(excerpt(huge.as_bytes()).len() < EXCERPT_CHARS * 2);
+        assert!(body_text(&huge).len() < EXCERPT_CHARS * 2);
+        assert_eq!(excerpt(b"  a\n\n b  "), "a b");
+    }
+
+    #[test]
+    fn html_is_recognised() {
+        assert!(looks_like_html(Some("text/html; charset=utf-8"), b""));
+        assert!(looks_like_html(None, b"\n <!DOCTYPE html><html>"));
+        assert!(!looks_like_html(Some("application/json"), b"{}"));
+    }
+
+    #[test]
+    fn error_bodies_become_one_line() {
+        let html = "<html><head><title>400 Bad</title><style>p{}</style></head>\n<body><h1>400 Bad</h1>Invalid &amp; wrong</body></html>";
+        assert_eq!(body_text(html), "400 Bad 400 Bad Invalid & wrong");
+    }
+
+    #[test]
+    fn durations_and_times_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(human_duration(Duration::from_secs(845)), "14 min 5 s");
+        assert_eq!(utc_time(1_700_003_600), "2023-11-14 23:13:20 UTC");
+    }
+}
