@@ -115,6 +115,13 @@ pub enum AssetError {
 /// An [`tokio::io::AsyncWrite`] that only hashes what is written.
 struct HashWriter(Sha256);
 
+impl slipway_http::Rewind for HashWriter {
+    fn rewind(&mut self) -> futures_util::future::BoxFuture<'_, std::io::Result<()>> {
+        self.0 = Sha256::new();
+        Box::pin(async { Ok(()) })
+    }
+}
+
 impl tokio::io::AsyncWrite for HashWriter {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -152,16 +159,9 @@ impl HashCache {
             "`{}` has no digest on GitHub: downloading it to compare",
             asset.name
         );
-        let mut restarts = 0;
-        let sha = loop {
-            let mut writer = HashWriter(Sha256::new());
-            match gh.download_asset(asset, &mut writer, |_| {}).await {
-                Ok(_) => break hex::encode(writer.0.finalize()),
-                // A download cut off after some bytes starts again from the beginning.
-                Err(GitHubError::Interrupted { .. }) if restarts < 2 => restarts += 1,
-                Err(e) => return Err(e),
-            }
-        };
+        let mut writer = HashWriter(Sha256::new());
+        gh.download_asset(asset, &mut writer, |_| {}).await?;
+        let sha = hex::encode(writer.0.finalize());
         self.downloaded.insert(asset.id, sha.clone());
         Ok(sha)
     }

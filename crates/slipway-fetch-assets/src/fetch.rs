@@ -6,10 +6,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use slipway_github::{Asset, GitHub, GitHubError, RetryPolicy};
+use slipway_github::{Asset, GitHub};
 use slipway_runner::progress::Progress;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
@@ -150,8 +149,6 @@ pub struct Fetcher<'a> {
     pub dry_run: bool,
     /// Draw live progress bars (a terminal) or log lines (a workflow).
     pub in_actions: bool,
-    /// Attempts and backoff for restarting a broken download.
-    pub policy: RetryPolicy,
     /// The manifest's asset name, for messages.
     pub manifest_name: &'a str,
 }
@@ -188,6 +185,21 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for HashingWriter<W> {
     }
 }
 
+impl slipway_http::Rewind for HashingWriter<tokio::io::BufWriter<tokio::fs::File>> {
+    /// Starts the file and the hash again from nothing (a download that broke is retried).
+    fn rewind(&mut self) -> futures_util::future::BoxFuture<'_, io::Result<()>> {
+        Box::pin(async move {
+            use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
+            self.inner.flush().await?;
+            let file = self.inner.get_mut();
+            file.set_len(0).await?;
+            file.seek(io::SeekFrom::Start(0)).await?;
+            self.hasher = Sha256::new();
+            Ok(())
+        })
+    }
+}
+
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FetchError {
     let path = path.to_path_buf();
     move |source| FetchError::Io {
@@ -195,15 +207,6 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FetchE
         path,
         source,
     }
-}
-
-/// The wait before restarting a broken download: the policy's backoff, doubling per attempt.
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let factor = 1u32 << attempt.saturating_sub(1).min(16);
-    policy
-        .base_backoff
-        .saturating_mul(factor)
-        .min(policy.max_backoff)
 }
 
 /// The SHA-256 and size of a regular file already at `path`; `None` when nothing (or not a
@@ -350,70 +353,55 @@ impl Fetcher<'_> {
         Ok(())
     }
 
-    /// Downloads into a fresh temporary file in `dir`, restarting from zero (in a new file)
-    /// when the connection breaks mid-body; returns the file, its SHA-256 and its size.
+    /// Downloads into a fresh temporary file in `dir` (the transport rewinds it and retries
+    /// when the connection breaks mid-body); returns the file, its SHA-256 and its size.
     async fn download(
         &self,
         asset: &Asset,
     ) -> Result<(tempfile::NamedTempFile, String, u64), FetchError> {
         let name = asset.name.as_str();
-        let max = self.policy.max_attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let temp = self.temp_file(name)?;
-            let file = temp
-                .as_file()
-                .try_clone()
-                .map_err(io_err("open", temp.path()))?;
-            // A large buffer in front of the file: each write to a tokio `File` is a trip
-            // through the blocking pool, and response frames are small.
-            let mut writer = HashingWriter {
-                inner: tokio::io::BufWriter::with_capacity(
-                    WRITE_BUFFER,
-                    tokio::fs::File::from_std(file),
-                ),
-                hasher: Sha256::new(),
-            };
-            let mut progress =
-                Progress::new(format!("downloading {name}"), asset.size, self.in_actions);
-            let result = self
-                .gh
-                .download_asset(asset, &mut writer, |n| {
-                    progress.advance(n.saturating_sub(progress.done()))
-                })
-                .await;
-            progress.finish();
-            match result {
-                Ok(size) => {
-                    // Flushed, not fsynced: the rename keeps partial files out of sight, and a
-                    // re-run checks the hash of every file already in place anyway.
-                    writer
-                        .inner
-                        .flush()
-                        .await
-                        .map_err(io_err("write", temp.path()))?;
-                    let sha256 = hex::encode(writer.hasher.finalize());
-                    return Ok((temp, sha256, size));
+        let temp = self.temp_file(name)?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(io_err("open", temp.path()))?;
+        // A large buffer in front of the file: each write to a tokio `File` is a trip
+        // through the blocking pool, and response frames are small.
+        let mut writer = HashingWriter {
+            inner: tokio::io::BufWriter::with_capacity(
+                WRITE_BUFFER,
+                tokio::fs::File::from_std(file),
+            ),
+            hasher: Sha256::new(),
+        };
+        let mut progress =
+            Progress::new(format!("downloading {name}"), asset.size, self.in_actions);
+        let result = self
+            .gh
+            .download_asset(asset, &mut writer, |n| {
+                if n < progress.done() {
+                    progress.restart();
                 }
-                Err(GitHubError::Interrupted {
-                    written, message, ..
-                }) if attempt < max => {
-                    let wait = backoff(&self.policy, attempt);
-                    tracing::warn!(
-                        "download of `{name}` broke after {written} bytes ({message}); starting it again in {wait:?} (attempt {} of {max})",
-                        attempt + 1
-                    );
-                    drop(temp);
-                    tokio::time::sleep(wait).await;
-                }
-                Err(source) => {
-                    return Err(FetchError::Download {
-                        name: name.to_string(),
-                        source,
-                    });
-                }
+                progress.advance(n.saturating_sub(progress.done()))
+            })
+            .await;
+        progress.finish();
+        match result {
+            Ok(size) => {
+                // Flushed, not fsynced: the rename keeps partial files out of sight, and a
+                // re-run checks the hash of every file already in place anyway.
+                writer
+                    .inner
+                    .flush()
+                    .await
+                    .map_err(io_err("write", temp.path()))?;
+                let sha256 = hex::encode(writer.hasher.finalize());
+                Ok((temp, sha256, size))
             }
+            Err(source) => Err(FetchError::Download {
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 }
@@ -470,14 +458,6 @@ mod tests {
         assert!(!none.all_match(&h));
         assert_eq!(none.verification(true), Verification::Unverified);
         assert_eq!(none.verification(false), Verification::NotChecked);
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let p = RetryPolicy::fast(Duration::from_millis(10));
-        assert_eq!(backoff(&p, 1), Duration::from_millis(10));
-        assert_eq!(backoff(&p, 2), Duration::from_millis(20));
-        assert_eq!(backoff(&p, 9), Duration::from_millis(40));
     }
 
     #[test]

@@ -79,15 +79,13 @@ pub async fn fetch(request: &Request, action: &Action) -> anyhow::Result<Report>
             ""
         }
     );
-    let policy = slipway_github::retry_policy(action.inputs.env());
-    let plan = plan::Plan::make(&gh, &release, request, &policy, &action.commands).await?;
+    let plan = plan::Plan::make(&gh, &release, request, &action.commands).await?;
     let fetcher = fetch::Fetcher {
         gh: &gh,
         dir: &request.dir,
         verify: request.verify,
         dry_run: request.dry_run,
         in_actions: action.env.in_actions(),
-        policy,
         manifest_name: request.checksums.as_deref().unwrap_or("SHA256SUMS"),
     };
     if !request.dry_run {

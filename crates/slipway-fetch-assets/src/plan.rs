@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
-use slipway_github::{Asset, GitHub, GitHubError, Release, RetryPolicy};
+use slipway_github::{Asset, GitHub, Release};
 use slipway_runner::Commands;
 
 use crate::error::FetchError;
@@ -54,7 +54,6 @@ impl Plan {
         gh: &GitHub,
         release: &Release,
         request: &Request,
-        policy: &RetryPolicy,
         commands: &Commands,
     ) -> anyhow::Result<Self> {
         let assets = gh.list_assets(release.id).await.with_context(|| {
@@ -110,7 +109,7 @@ impl Plan {
         let manifest = match manifest_asset {
             Some(asset) if !selected.is_empty() => {
                 let selected = selected.iter().any(|a| a.id == asset.id);
-                Some(load_manifest(gh, asset, request, policy, selected).await?)
+                Some(load_manifest(gh, asset, request, selected).await?)
             }
             _ => None,
         };
@@ -206,12 +205,11 @@ impl Plan {
 }
 
 /// Reads the manifest: from a copy in `dir` whose hash matches the asset's digest, else by
-/// downloading it (restarted when the connection breaks), checked against its digest.
+/// downloading it, checked against its digest.
 async fn load_manifest(
     gh: &GitHub,
     asset: &Asset,
     request: &Request,
-    policy: &RetryPolicy,
     selected: bool,
 ) -> Result<LoadedManifest, FetchError> {
     let name = asset.name.as_str();
@@ -240,24 +238,13 @@ async fn load_manifest(
             }
         }
     }
-    let mut attempt = 0;
-    let bytes = loop {
-        attempt += 1;
-        let mut buf: Vec<u8> = Vec::new();
-        match gh.download_asset(asset, &mut buf, |_| {}).await {
-            Ok(_) => break buf,
-            Err(GitHubError::Interrupted { .. }) if attempt < policy.max_attempts => {
-                tracing::warn!("download of `{name}` broke; starting it again");
-                tokio::time::sleep(policy.base_backoff).await;
-            }
-            Err(source) => {
-                return Err(FetchError::Download {
-                    name: name.to_string(),
-                    source,
-                });
-            }
-        }
-    };
+    let mut bytes: Vec<u8> = Vec::new();
+    gh.download_asset(asset, &mut bytes, |_| {})
+        .await
+        .map_err(|source| FetchError::Download {
+            name: name.to_string(),
+            source,
+        })?;
     if bytes.len() as u64 > MANIFEST_MAX {
         return Err(FetchError::ManifestTooLarge {
             name: name.to_string(),

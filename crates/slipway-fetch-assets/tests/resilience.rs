@@ -240,6 +240,7 @@ fn a_1_gib_asset_downloads_with_flat_memory() {
     f.seek(SeekFrom::Start(SIZE - 4)).unwrap();
     f.write_all(b"end!").unwrap();
     drop(f);
+    fake.sync_asset_size(asset);
     let mut hasher = sha2::Sha256::new();
     let zeros = vec![0u8; 1 << 20];
     for _ in 0..(SIZE >> 20) - 1 {

@@ -1,10 +1,9 @@
 //! Errors callers branch on, each naming the request, the status and GitHub's own words.
 
 use std::fmt;
-use std::time::Duration;
 
-/// The longest response excerpt an error carries.
-const EXCERPT_CHARS: usize = 400;
+use slipway_http::HttpError;
+use slipway_http::text::{excerpt, status_text};
 
 /// A GitHub answer that was not a success: what was asked and what came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,20 +130,6 @@ pub enum GitHubError {
     /// Another status (400, 409, 410, …), never retried.
     #[error("{0}")]
     Http(Box<ApiFailure>),
-    /// No answer: connection refused or reset, DNS, TLS, timeout; after every retry.
-    #[error(
-        "`{method} {url}` failed after {attempts} attempt(s): {message}\nhint: check `api-url` and the network; GitHub may be unreachable"
-    )]
-    Transport {
-        /// HTTP method.
-        method: String,
-        /// Scheme, host and path of the request.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The error and its causes.
-        message: String,
-    },
     /// The answer was a success but not the JSON expected.
     #[error("cannot read the answer to `{method} {url}`: {message}\nresponse body: {body_excerpt}")]
     Decode {
@@ -157,24 +142,11 @@ pub enum GitHubError {
         /// The start of the body.
         body_excerpt: String,
     },
-    /// A download broke after bytes were written: the caller restarts into a fresh file.
-    #[error("download of `{url}` broke after {written} bytes: {message}")]
-    Interrupted {
-        /// The asset's API URL path.
-        url: String,
-        /// Bytes already written to the caller's writer.
-        written: u64,
-        /// What broke.
-        message: String,
-    },
-    /// A redirect the client will not follow (downgrade to http, too many hops, no `Location`).
-    #[error("refusing a redirect from `{from}`: {reason}")]
-    Redirect {
-        /// The URL that answered with the redirect (scheme, host, path).
-        from: String,
-        /// Why it was refused.
-        reason: String,
-    },
+    /// No usable answer: the network, a time bound, a redirect that must not be followed, an
+    /// answer too large, a download that broke or was longer than the asset. The transport's
+    /// message names the host that failed.
+    #[error(transparent)]
+    Network(Box<HttpError>),
     /// A local file could not be read (upload) or written (download).
     #[error("cannot {action} `{path}`: {source}")]
     Io {
@@ -201,7 +173,21 @@ pub enum GitHubError {
     Config(String),
 }
 
+impl From<HttpError> for GitHubError {
+    fn from(e: HttpError) -> Self {
+        Self::Network(Box::new(e))
+    }
+}
+
 impl GitHubError {
+    /// The transport's error, when the call got no usable answer.
+    pub fn network(&self) -> Option<&HttpError> {
+        match self {
+            Self::Network(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The HTTP status GitHub answered, when the error is an HTTP answer.
     pub fn status(&self) -> Option<u16> {
         self.failure().map(|f| f.status)
@@ -235,70 +221,6 @@ impl GitHubError {
             _ => Self::Http(f),
         }
     }
-}
-
-/// `404 Not Found`, or the bare number for codes without a reason phrase.
-pub(crate) fn status_text(status: u16) -> String {
-    match http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
-}
-
-/// The start of a body as one line of text.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() > EXCERPT_CHARS {
-        let cut: String = collapsed.chars().take(EXCERPT_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        collapsed
-    }
-}
-
-/// `250 ms`, `1.5 s`, `14 min 5 s`, `2 h 3 min`.
-pub(crate) fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    let s = d.as_secs();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if s < 60 {
-        let tenths = (ms / 100) % 10;
-        if tenths == 0 {
-            format!("{s} s")
-        } else {
-            format!("{s}.{tenths} s")
-        }
-    } else if s < 3600 {
-        format!("{} min {} s", s / 60, s % 60)
-    } else {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
-    }
-}
-
-/// An epoch second as `2024-05-01 12:00:00 UTC` (days-to-civil conversion, proleptic Gregorian).
-pub(crate) fn utc_time(epoch: u64) -> String {
-    let days = (epoch / 86_400) as i64;
-    let secs = epoch % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
 }
 
 #[cfg(test)]
@@ -337,25 +259,5 @@ mod tests {
         );
         assert!(make(403).to_string().contains("permissions:"));
         assert_eq!(make(404).status(), Some(404));
-    }
-
-    #[test]
-    fn excerpts_are_one_bounded_line() {
-        assert_eq!(excerpt(b"  a\n  b\tc "), "a b c");
-        let long = "x".repeat(1000);
-        let e = excerpt(long.as_bytes());
-        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
-        assert!(e.ends_with('…'));
-    }
-
-    #[test]
-    fn durations_and_times_read_well() {
-        assert_eq!(human_duration(Duration::from_millis(10)), "10 ms");
-        assert_eq!(human_duration(Duration::from_secs(2)), "2 s");
-        assert_eq!(human_duration(Duration::from_secs(845)), "14 min 5 s");
-        assert_eq!(human_duration(Duration::from_secs(7380)), "2 h 3 min");
-        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }

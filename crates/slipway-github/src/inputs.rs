@@ -1,12 +1,9 @@
 //! Building a client from the common action inputs (`token`, `repository`, `api-url`) and the
 //! retry-tuning environment variables, the same way in every binary.
 
-use std::time::Duration;
-
-use slipway_runner::env::{SLIPWAY_RETRY_ATTEMPTS, SLIPWAY_RETRY_UNIT_MS};
 use slipway_runner::{Commands, Env, InputError, InputSpec, Inputs, RepoSlug};
 
-use crate::{ClientConfig, GitHub, GitHubError, RetryPolicy};
+use crate::{ClientConfig, GitHub, GitHubError, RetryPolicy, TimeBounds};
 
 /// The `repository` input every GitHub-side tool declares.
 pub const REPOSITORY_INPUT: InputSpec =
@@ -39,27 +36,7 @@ pub enum SetupError {
 /// The retry policy: the default, or one tuned by `SLIPWAY_RETRY_ATTEMPTS` (total attempts) and
 /// `SLIPWAY_RETRY_UNIT_MS` (every wait scaled to this unit; tests and impatient local runs).
 pub fn retry_policy(env: &Env) -> RetryPolicy {
-    let mut policy = match env
-        .get(SLIPWAY_RETRY_UNIT_MS)
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        Some(ms) => {
-            let mut p = RetryPolicy::fast(Duration::from_millis(ms));
-            // A rate limit's own `retry-after`/reset is honoured, but capped at 1000 units.
-            p.max_rate_limit_wait =
-                Duration::from_millis(ms.saturating_mul(1000)).max(Duration::from_secs(2));
-            p
-        }
-        None => RetryPolicy::default(),
-    };
-    if let Some(n) = env
-        .get(SLIPWAY_RETRY_ATTEMPTS)
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|n| *n >= 1)
-    {
-        policy.max_attempts = n;
-    }
-    policy
+    RetryPolicy::from_env(env)
 }
 
 /// A client for the `repository` input (default GITHUB_REPOSITORY), at `api-url` (default
@@ -83,5 +60,7 @@ pub fn client_from_inputs(inputs: &Inputs, commands: &Commands) -> Result<GitHub
     let token = inputs.secret("token", commands);
     let mut config = ClientConfig::new(api_url, token, repo);
     config.retry = retry_policy(inputs.env());
+    config.bounds = TimeBounds::from_env(inputs.env()).map_err(GitHubError::Config)?;
+    config.secrets = commands.secrets().clone();
     Ok(GitHub::new(config)?)
 }

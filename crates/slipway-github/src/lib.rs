@@ -1,13 +1,13 @@
 //! A typed GitHub REST client for slipway's actions: releases, assets, tags and file contents
 //! of one repository.
 //!
-//! JSON calls go through octocrab's raw request methods so that this crate's policy sees every
-//! status and header; asset uploads and downloads are streamed with reqwest. One retry policy
-//! ([`RetryPolicy`]) covers all of them: 5xx and connection errors back off exponentially,
-//! rate limits wait for `retry-after`/`x-ratelimit-reset`, other 4xx fail at once with a typed
-//! [`GitHubError`]. Every retry is logged and kept ([`GitHub::retries`]). The token only goes
-//! to the API origin and to the upload host a release names; redirects to other hosts are
-//! followed without it.
+//! Every request — JSON calls, streamed asset uploads and downloads — goes through the shared
+//! transport (`slipway-http`): one retry policy ([`RetryPolicy`]: 5xx and connection errors back
+//! off exponentially, rate limits wait for `retry-after`/`x-ratelimit-reset`), the time bounds,
+//! capped answers; other 4xx fail at once with a typed [`GitHubError`]. Every retry is logged
+//! and kept ([`GitHub::retries`]). The token only goes to the API origin and to the upload host
+//! a release names; redirects to other hosts are followed without it. Lists are read page by
+//! page with each item once and a cap on pages.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), slipway_github::GitHubError> {
@@ -27,12 +27,11 @@ mod error;
 mod inputs;
 mod models;
 mod releases;
-mod retry;
 mod transfer;
 mod urls;
 
-pub use client::GitHub;
-pub use config::{ClientConfig, DEFAULT_USER_AGENT, RetryPolicy};
+pub use client::{GitHub, MAX_PAGES};
+pub use config::{ClientConfig, DEFAULT_USER_AGENT};
 pub use error::{ApiFailure, GitHubError};
 pub use inputs::{
     API_URL_INPUT, REPOSITORY_INPUT, SetupError, client_from_inputs, retry_policy, token_input,
@@ -40,4 +39,5 @@ pub use inputs::{
 pub use models::{
     Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,
 };
-pub use retry::RetryEvent;
+pub use slipway_http::RetryEvent;
+pub use slipway_http::{HttpError, RetryPolicy, TimeBounds};

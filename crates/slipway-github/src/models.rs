@@ -188,6 +188,24 @@ pub(crate) struct ContentEntry {
     pub content: Option<String>,
 }
 
+impl crate::client::Keyed for Release {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl crate::client::Keyed for Asset {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl crate::client::Keyed for Tag {
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

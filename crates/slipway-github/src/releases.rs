@@ -1,16 +1,20 @@
-//! Releases, assets (metadata), tags and file contents: JSON calls through octocrab.
+//! Releases, assets (metadata), tags and file contents: JSON calls through the shared transport.
 
 use base64::Engine as _;
 use http::Method;
 use serde::Serialize;
 
+use slipway_http::text::excerpt;
+
 use crate::client::{GitHub, JSON};
-use crate::error::{GitHubError, excerpt};
+use crate::error::GitHubError;
 use crate::models::{Asset, ContentEntry, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag};
-use crate::urls::{display_url, encode_component, encode_path};
+use crate::urls::{encode_component, encode_path};
 
 /// The raw media type: the contents API answers with the file's bytes (up to 100 MB).
 const RAW: &str = "application/vnd.github.raw+json";
+/// The contents API serves files up to 100 MB raw.
+const RAW_CAP: u64 = 100 * 1024 * 1024 + 1024;
 
 #[derive(Serialize)]
 struct NotesRequest<'a> {
@@ -164,7 +168,7 @@ impl GitHub {
         let entry: ContentEntry =
             serde_json::from_value(value).map_err(|e| GitHubError::Decode {
                 method: "GET".into(),
-                url: display_url(&url, &self.inner.api),
+                url: self.show(&url),
                 message: e.to_string(),
                 body_excerpt: String::new(),
             })?;
@@ -180,14 +184,15 @@ impl GitHub {
                     .map(Some)
                     .map_err(|e| GitHubError::Decode {
                         method: "GET".into(),
-                        url: display_url(&url, &self.inner.api),
+                        url: self.show(&url),
                         message: format!("the file's base64 content is invalid: {e}"),
                         body_excerpt: excerpt(content.as_bytes()),
                     })
             }
             // Over 1 MB: `encoding: none`, empty content. Ask for the raw bytes instead.
             _ => {
-                let (_, bytes) = self.api_bytes(Method::GET, &url, RAW, None).await?;
+                let req = self.request(Method::GET, &url, RAW).cap(RAW_CAP);
+                let (_, bytes) = self.fetch_ok(&req).await?;
                 Ok(Some(bytes.to_vec()))
             }
         }

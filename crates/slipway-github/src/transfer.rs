@@ -1,24 +1,22 @@
-//! Streaming asset uploads and downloads through reqwest, under the same retry policy as every
-//! JSON call. Memory stays flat whatever the file size.
+//! Streaming asset uploads and downloads through the shared transport, under the same retry
+//! policy and time bounds as every JSON call. Memory stays flat whatever the file size.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use http::Method;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use http_body_util::BodyExt as _;
 use sha2::{Digest as _, Sha256};
-use tokio::io::{AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use slipway_http::{ByteStream, Request, Rewind, Sink, Source};
+use tokio::io::AsyncReadExt as _;
 use tokio_util::io::ReaderStream;
 use url::Url;
 
-use crate::client::{API_VERSION, AttemptError, Exchange, GitHub, JSON, Via, describe, read_whole};
+use crate::client::{GitHub, JSON};
 use crate::error::GitHubError;
 use crate::models::{Asset, Release, github_asset_name};
-use crate::retry::{self, RetryEvent};
-use crate::urls::{self, display_url};
+use crate::urls;
 
 /// Bytes read from disk per chunk of an upload body. Each read of a `tokio::fs::File` is a
 /// round trip to the blocking pool; 256 KiB chunks keep those few (the benchmark measured 64 KiB
@@ -52,20 +50,44 @@ async fn sha256_file(path: &Path) -> Result<String, GitHubError> {
     }
 }
 
+/// An upload body: the file, reopened for each attempt, hashed as it streams when asked (a
+/// fresh hasher per attempt, so the hash is of the bytes the successful attempt sent).
+struct FileSource {
+    path: PathBuf,
+    len: u64,
+    hasher: Option<Arc<Mutex<(Sha256, u64)>>>,
+}
+
+impl Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn open(&self) -> BoxFuture<'_, std::io::Result<ByteStream>> {
+        Box::pin(async move {
+            let file = tokio::fs::File::open(&self.path).await?;
+            let hasher = self.hasher.clone();
+            if let Some(Ok(mut h)) = hasher.as_ref().map(|h| h.lock()) {
+                *h = (Sha256::new(), 0);
+            }
+            let stream =
+                ReaderStream::with_capacity(file.take(self.len), CHUNK).inspect(move |chunk| {
+                    if let (Ok(c), Some(Ok(mut h))) = (chunk, hasher.as_ref().map(|h| h.lock())) {
+                        h.0.update(c);
+                        h.1 += c.len() as u64;
+                    }
+                });
+            Ok(Box::pin(stream) as ByteStream)
+        })
+    }
+}
+
 /// What an upload sends: the file, its media type, and whether to hash the bytes sent.
 #[derive(Clone, Copy)]
 struct Outgoing<'a> {
     path: &'a Path,
     content_type: &'a str,
     hash: bool,
-}
-
-/// How a download's body ended when it did not end well.
-enum BodyError {
-    /// The connection broke after `written` bytes.
-    Broken { written: u64, message: String },
-    /// The caller's writer failed.
-    Write(std::io::Error),
 }
 
 impl GitHub {
@@ -136,7 +158,7 @@ impl GitHub {
         if url.scheme() == "http" && self.inner.api.scheme() == "https" {
             return Err(GitHubError::Config(format!(
                 "the release's upload URL `{}` is plain http while the API is https; refusing to send the token there",
-                display_url(&url, &self.inner.api)
+                self.show(&url)
             )));
         }
         let meta = tokio::fs::metadata(path)
@@ -150,18 +172,22 @@ impl GitHub {
             ));
         }
         let len = meta.len();
-        let progress = Mutex::new(on_progress);
-        let attempts = AtomicU32::new(0);
-        let upload = || async {
-            attempts.fetch_add(1, Ordering::Relaxed);
-            self.upload_attempt(&url, file, len, &progress).await
-        };
-        let first = self.with_retry(&Method::POST, &url, upload).await;
+        let hasher = hash.then(|| Arc::new(Mutex::new((Sha256::new(), 0u64))));
+        let source = Arc::new(FileSource {
+            path: path.to_path_buf(),
+            len,
+            hasher: hasher.clone(),
+        });
+        let mut progress = on_progress;
+        let first = self
+            .upload_once(&url, file, source.clone(), &mut progress)
+            .await;
         let err = match first {
-            Err(GitHubError::AlreadyExists(f)) if attempts.load(Ordering::Relaxed) > 1 => f,
-            other => return other,
+            // A retry met the asset an earlier attempt of ours made before its answer was lost.
+            Err(GitHubError::AlreadyExists(f)) if f.attempts > 1 => f,
+            Ok(asset) => return Ok((asset, finish_hash(hasher.as_ref(), path, len)?)),
+            Err(e) => return Err(e),
         };
-        // An earlier attempt of ours reached GitHub before failing.
         let leftover = self
             .list_assets(release.id)
             .await?
@@ -175,8 +201,8 @@ impl GitHub {
                     a.state
                 );
                 self.delete_asset(a.id).await?;
-                attempts.store(0, Ordering::Relaxed);
-                self.with_retry(&Method::POST, &url, upload).await
+                let asset = self.upload_once(&url, file, source, &mut progress).await?;
+                Ok((asset, finish_hash(hasher.as_ref(), path, len)?))
             }
             Some(a) if a.sha256().is_some() => {
                 let sha = sha256_file(path).await?;
@@ -193,123 +219,42 @@ impl GitHub {
         }
     }
 
-    /// One upload attempt: open, stream, read the answer; with `hash`, also the SHA-256 of
-    /// the bytes this attempt sent, hashed as they stream (a fresh hasher per attempt).
-    async fn upload_attempt<F: FnMut(u64)>(
+    /// One upload call (the transport retries it): the POST, the answer decoded.
+    async fn upload_once(
         &self,
         url: &Url,
         file: Outgoing<'_>,
-        len: u64,
-        progress: &Mutex<F>,
-    ) -> Result<(Asset, Option<String>), AttemptError> {
-        let Outgoing {
-            path,
-            content_type,
-            hash,
-        } = file;
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| AttemptError::Fatal(io_error("open", path, e)))?;
-        let (tx, mut rx) = tokio::sync::watch::channel(0u64);
-        let mut sent = 0u64;
-        // The body stream is moved into reqwest: it hashes into a shared hasher (only ever
-        // locked by the stream, then once here after the answer).
-        let hasher = hash.then(|| Arc::new(Mutex::new((Sha256::new(), 0u64))));
-        let streamed = hasher.clone();
-        let stream = ReaderStream::with_capacity(file.take(len), CHUNK).inspect(move |chunk| {
-            if let Ok(c) = chunk {
-                if let Some(Ok(mut h)) = streamed.as_ref().map(|h| h.lock()) {
-                    h.0.update(c);
-                    h.1 += c.len() as u64;
-                }
-                sent += c.len() as u64;
-                tx.send_replace(sent);
-            }
-        });
-        let mut req = self
-            .inner
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, content_type)
-            .header(CONTENT_LENGTH, len)
-            .header(ACCEPT, JSON)
-            .header("x-github-api-version", API_VERSION)
-            .body(reqwest::Body::wrap_stream(stream));
+        source: Arc<FileSource>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Asset, GitHubError> {
         // The upload host is named by the release, so it may see the token.
-        if let Some(auth) = self.auth_for(url, Some(url)) {
-            req = req.header(AUTHORIZATION, auth);
+        let req = Request::post(url.clone())
+            .header(http::header::ACCEPT, JSON)
+            .header(
+                http::HeaderName::from_static("x-github-api-version"),
+                crate::client::API_VERSION,
+            )
+            .credential(self.credential(Some(url)))
+            .source(file.content_type, source);
+        let answer = self
+            .inner
+            .transport
+            .fetch_with_progress(&req, progress)
+            .await?;
+        if !answer.status.is_success() {
+            return Err(self.failure(&Method::POST, &answer));
         }
-        let report = |n: u64| {
-            if let Ok(mut f) = progress.lock() {
-                f(n);
-            }
-        };
-        let send = req.send();
-        tokio::pin!(send);
-        let mut reported = 0;
-        let result = loop {
-            tokio::select! {
-                r = &mut send => break r,
-                changed = rx.changed() => match changed {
-                    Ok(()) => {
-                        reported = *rx.borrow_and_update();
-                        report(reported);
-                    }
-                    // The body stream is done (or dropped): only the answer is left.
-                    Err(_) => break (&mut send).await,
-                },
-            }
-        };
-        let last = *rx.borrow();
-        if last != reported {
-            report(last);
-        }
-        let resp = result.map_err(|e| AttemptError::Transport(describe(&e.without_url())))?;
-        let (parts, body) = http::Response::from(resp).into_parts();
-        let ex = Exchange {
-            url: url.clone(),
-            status: parts.status,
-            headers: parts.headers,
-            body: body
-                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
-                .boxed_unsync(),
-        };
-        let (_, body) = read_whole(ex).await?;
-        let asset: Asset = self
-            .decode(&Method::POST, url, &body)
-            .map_err(AttemptError::Fatal)?;
-        let Some(hasher) = hasher else {
-            return Ok((asset, None));
-        };
-        let (sha, hashed) = match hasher.lock() {
-            Ok(mut h) => (std::mem::take(&mut h.0).finalize(), h.1),
-            Err(_) => {
-                return Err(AttemptError::Fatal(io_error(
-                    "hash",
-                    path,
-                    std::io::Error::other("the upload's hasher was poisoned"),
-                )));
-            }
-        };
-        if hashed != len {
-            return Err(AttemptError::Fatal(io_error(
-                "upload",
-                path,
-                std::io::Error::other(format!(
-                    "{hashed} of {len} bytes were sent; the file changed during the upload"
-                )),
-            )));
-        }
-        Ok((asset, Some(hex::encode(sha))))
+        self.decode(&Method::POST, url, &answer.body)
     }
 
     /// Downloads an asset's bytes into `writer` and returns how many were written: `GET` on the
-    /// API asset URL with `Accept: application/octet-stream`, redirects followed by hand (no
-    /// token to another host, no https→http, at most 5 hops). `on_progress` gets the bytes
-    /// written so far. Failures before the first byte are retried (and end as
-    /// [`GitHubError::Transport`] or an HTTP error); once bytes are written a failure is
-    /// [`GitHubError::Interrupted`] and the caller starts again into a fresh file.
-    pub async fn download_asset<W: AsyncWrite + Unpin>(
+    /// API asset URL with `Accept: application/octet-stream`, redirects followed (the token
+    /// never goes to another host), the body stopped at the asset's recorded size (a longer one
+    /// is refused as it arrives, a shorter one is an error). `on_progress` gets the bytes
+    /// written so far. A download that breaks is retried into the rewound writer under the one
+    /// retry policy; when the attempts run out the error is
+    /// [`slipway_http::HttpError::Interrupted`].
+    pub async fn download_asset<W: Rewind>(
         &self,
         asset: &Asset,
         mut writer: W,
@@ -318,109 +263,51 @@ impl GitHub {
         let url = Url::parse(&asset.url).map_err(|e| {
             GitHubError::Config(format!("asset `{}` has an invalid URL: {e}", asset.name))
         })?;
-        let method = Method::GET;
-        let max = self.inner.policy.max_attempts.max(1);
-        let mut restarts = 0;
-        loop {
-            let ex = self
-                .with_retry(&method, &url, || async {
-                    let ex = self
-                        .send_following(
-                            Via::Reqwest,
-                            &method,
-                            &url,
-                            "application/octet-stream",
-                            None,
-                        )
-                        .await?;
-                    if ex.status.is_success() {
-                        Ok(ex)
-                    } else {
-                        Err(read_whole(ex)
-                            .await
-                            .err()
-                            .unwrap_or(AttemptError::Transport("unexpected success".into())))
-                    }
-                })
-                .await?;
-            match stream_body(ex, &mut writer, &mut on_progress).await {
-                Ok(n) => return Ok(n),
-                Err(BodyError::Write(e)) => {
-                    return Err(GitHubError::Io {
-                        action: "write the download of",
-                        path: asset.name.clone(),
-                        source: e,
-                    });
-                }
-                Err(BodyError::Broken {
-                    written: 0,
-                    message,
-                }) if restarts + 1 < max => {
-                    restarts += 1;
-                    let wait = retry::backoff(&self.inner.policy, restarts, retry::jitter());
-                    self.note_retry(RetryEvent {
-                        method: method.to_string(),
-                        url: display_url(&url, &self.inner.api),
-                        reason: format!("connection error ({})", self.redact(&message)),
-                        attempt: restarts + 1,
-                        max_attempts: max,
-                        wait,
-                    });
-                    tokio::time::sleep(wait).await;
-                }
-                Err(BodyError::Broken {
-                    written: 0,
-                    message,
-                }) => {
-                    return Err(GitHubError::Transport {
-                        method: method.to_string(),
-                        url: display_url(&url, &self.inner.api),
-                        attempts: restarts + 1,
-                        message: self.redact(&message),
-                    });
-                }
-                Err(BodyError::Broken { written, message }) => {
-                    return Err(GitHubError::Interrupted {
-                        url: display_url(&url, &self.inner.api),
-                        written,
-                        message: self.redact(&message),
-                    });
-                }
-            }
+        let req = self.request(Method::GET, &url, "application/octet-stream");
+        let sink = Sink {
+            writer: &mut writer,
+            expected: Some(asset.size),
+        };
+        let answer = self
+            .inner
+            .transport
+            .download(&req, sink, &mut on_progress)
+            .await?;
+        if answer.status.is_success() {
+            Ok(answer.streamed)
+        } else {
+            Err(self.failure(&Method::GET, &answer))
         }
     }
 }
 
-/// Copies a response body into `writer`, checking the announced length.
-async fn stream_body<W: AsyncWrite + Unpin>(
-    ex: Exchange,
-    writer: &mut W,
-    on_progress: &mut impl FnMut(u64),
-) -> Result<u64, BodyError> {
-    let expected: Option<u64> = ex
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let mut body = ex.body;
-    let mut written = 0u64;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| BodyError::Broken {
-            written,
-            message: describe(e.as_ref()),
-        })?;
-        if let Ok(data) = frame.into_data() {
-            writer.write_all(&data).await.map_err(BodyError::Write)?;
-            written += data.len() as u64;
-            on_progress(written);
+/// The hash an upload computed while streaming, checked to cover the whole file.
+fn finish_hash(
+    hasher: Option<&Arc<Mutex<(Sha256, u64)>>>,
+    path: &Path,
+    len: u64,
+) -> Result<Option<String>, GitHubError> {
+    let Some(hasher) = hasher else {
+        return Ok(None);
+    };
+    let (sha, hashed) = match hasher.lock() {
+        Ok(mut h) => (std::mem::take(&mut h.0).finalize(), h.1),
+        Err(_) => {
+            return Err(io_error(
+                "hash",
+                path,
+                std::io::Error::other("the upload's hasher was poisoned"),
+            ));
         }
+    };
+    if hashed != len {
+        return Err(io_error(
+            "upload",
+            path,
+            std::io::Error::other(format!(
+                "{hashed} of {len} bytes were sent; the file changed during the upload"
+            )),
+        ));
     }
-    if let Some(expected) = expected.filter(|e| *e != written) {
-        return Err(BodyError::Broken {
-            written,
-            message: format!("the body ended after {written} of {expected} bytes"),
-        });
-    }
-    writer.flush().await.map_err(BodyError::Write)?;
-    Ok(written)
+    Ok(Some(hex::encode(sha)))
 }

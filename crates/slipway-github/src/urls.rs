@@ -74,58 +74,6 @@ pub(crate) fn upload_url(template: &str, name: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// True when both URLs have the same scheme, host and port (the token's boundary).
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
-/// A URL for messages and logs: the path alone on the API host, otherwise scheme, host and
-/// path. Queries are left out: a storage URL's query holds its signature.
-pub(crate) fn display_url(url: &Url, api: &Url) -> String {
-    if same_origin(url, api) {
-        url.path().to_string()
-    } else {
-        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        format!(
-            "{}://{}{port}{}",
-            url.scheme(),
-            url.host_str().unwrap_or_default(),
-            url.path()
-        )
-    }
-}
-
-/// The most redirects followed for one request.
-pub(crate) const MAX_REDIRECTS: u32 = 5;
-
-/// Where a redirect leads, or why it is refused. `hops` counts redirects already followed.
-/// A plain-http target is refused unless the API itself is plain http (local testing).
-pub(crate) fn redirect_target(
-    current: &Url,
-    location: Option<&str>,
-    api: &Url,
-    hops: u32,
-) -> Result<Url, String> {
-    if hops >= MAX_REDIRECTS {
-        return Err(format!("more than {MAX_REDIRECTS} redirects"));
-    }
-    let location = location.ok_or("the redirect has no `Location` header")?;
-    let target = current
-        .join(location.trim())
-        .map_err(|e| format!("the `Location` header is not a URL: {e}"))?;
-    match target.scheme() {
-        "https" => Ok(target),
-        "http" if api.scheme() == "http" => Ok(target),
-        "http" => Err(format!(
-            "it leads to plain http (`{}`), a downgrade from https",
-            display_url(&target, api)
-        )),
-        other => Err(format!("it leads to an unsupported scheme `{other}`")),
-    }
-}
-
 /// The `rel="next"` target of a `Link` header (RFC 8288), if any.
 pub(crate) fn next_link(header: &str) -> Option<String> {
     let mut rest = header;
@@ -255,62 +203,6 @@ mod tests {
         assert_eq!(
             encode_path("dir with space/ä.txt"),
             "dir%20with%20space/%C3%A4.txt"
-        );
-    }
-
-    #[test]
-    fn redirects_keep_to_https_and_count_hops() {
-        let api = url("https://api.github.com");
-        let here = url("https://api.github.com/repos/o/r/releases/assets/1");
-        let to = redirect_target(&here, Some("https://objects.example.com/a?sig=1"), &api, 0);
-        assert_eq!(to.unwrap().as_str(), "https://objects.example.com/a?sig=1");
-        // Relative locations resolve against the current URL.
-        let to = redirect_target(&here, Some("/other"), &api, 0).unwrap();
-        assert_eq!(to.as_str(), "https://api.github.com/other");
-        let e = redirect_target(&here, Some("http://objects.example.com/a"), &api, 0);
-        assert!(e.unwrap_err().contains("downgrade"));
-        assert!(
-            redirect_target(&here, Some("ftp://x/"), &api, 0)
-                .unwrap_err()
-                .contains("scheme")
-        );
-        assert!(
-            redirect_target(&here, None, &api, 0)
-                .unwrap_err()
-                .contains("Location")
-        );
-        assert!(
-            redirect_target(&here, Some("https://x/"), &api, MAX_REDIRECTS)
-                .unwrap_err()
-                .contains("more than 5")
-        );
-        // A plain-http API (tests) may redirect to plain http.
-        let local = url("http://127.0.0.1:1");
-        let here = url("http://127.0.0.1:1/a");
-        assert!(redirect_target(&here, Some("http://127.0.0.1:2/b"), &local, 4).is_ok());
-    }
-
-    #[test]
-    fn origins_and_display() {
-        let api = url("https://ghe.example.com/api/v3");
-        assert!(same_origin(&api, &url("https://ghe.example.com:443/x")));
-        assert!(!same_origin(&api, &url("http://ghe.example.com/x")));
-        assert!(!same_origin(&api, &url("https://ghe.example.com:8443/x")));
-        assert!(!same_origin(&api, &url("https://evil.example.com/x")));
-        assert_eq!(
-            display_url(&url("https://ghe.example.com/api/v3/repos?page=2"), &api),
-            "/api/v3/repos"
-        );
-        assert_eq!(
-            display_url(&url("https://s3.example.com/b/k?X-Amz-Signature=s"), &api),
-            "https://s3.example.com/b/k"
-        );
-        assert_eq!(
-            display_url(
-                &url("http://127.0.0.1:8123/repos/o/r/releases/1/assets?name=a"),
-                &api
-            ),
-            "http://127.0.0.1:8123/repos/o/r/releases/1/assets"
         );
     }
 }

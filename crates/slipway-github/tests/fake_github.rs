@@ -262,7 +262,7 @@ async fn gives_up_on_a_distant_reset_at_once_and_says_when() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("longer than the 15 min 0 s this client waits"),
+        text.contains("longer than the 5 min 0 s this client waits"),
         "{text}"
     );
     assert!(text.contains("the limit resets at "), "{text}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
-use slipway_github::{ClientConfig, GitHub, GitHubError, Release, RetryPolicy};
+use slipway_github::{ClientConfig, GitHub, HttpError, Release, RetryPolicy};
 use slipway_runner::RepoSlug;
 use slipway_testkit::github::{FakeGitHub, Fault, Host, Match, ReleaseSeed, RouteKind};
 
@@ -239,7 +239,7 @@ async fn retries_a_download_that_failed_before_any_byte() {
 }
 
 #[tokio::test]
-async fn a_download_cut_off_mid_body_says_how_far_it_got() {
+async fn a_download_cut_off_mid_body_is_restarted_then_says_how_far_it_got() {
     let fake = FakeGitHub::with_repo(REPO);
     let id = fake.add_release(ReleaseSeed::new("v1.0.0"));
     fake.add_asset(id, "pkg.whl", &payload(1024 * 1024), true);
@@ -256,17 +256,18 @@ async fn a_download_cut_off_mid_body_says_how_far_it_got() {
         .download_asset(&asset, &mut out, |_| {})
         .await
         .unwrap_err();
-    match &err {
-        GitHubError::Interrupted { written, .. } => {
+    match err.network() {
+        Some(HttpError::Interrupted { written, .. }) => {
             assert!(*written > 0 && *written <= 600 * 1024, "{err}");
+            // Each attempt starts the writer again: it holds the last attempt's bytes only.
             assert_eq!(out.len() as u64, *written);
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(
         fake.requests_to(RouteKind::StorageDownload).len(),
-        1,
-        "no retry into a half-written writer"
+        5,
+        "restarted into the rewound writer until the attempts ran out"
     );
 }
 
@@ -286,7 +287,10 @@ async fn a_download_that_never_gets_a_byte_ends_as_a_transport_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, GitHubError::Transport { attempts: 5, .. }),
+        matches!(
+            err.network(),
+            Some(HttpError::Transport { attempts: 5, .. })
+        ),
         "{err:?}"
     );
     assert!(out.is_empty());

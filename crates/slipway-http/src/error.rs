@@ -9,7 +9,7 @@ use crate::bounds::Bound;
 pub enum HttpError {
     /// No answer: the connection failed, broke, or the answer was cut off, on every attempt.
     #[error(
-        "{method} `{url}` failed after {attempts} attempt(s): {message}\nhint: check that `{host}` is reachable from this machine; a proxy or firewall in the way shows up like this"
+        "`{method} {url}` failed after {attempts} attempt(s): {message}\nhint: check that `{host}` is reachable from this machine; a proxy or firewall in the way shows up like this"
     )]
     Transport {
         /// The method.
@@ -25,7 +25,7 @@ pub enum HttpError {
     },
     /// A time bound ended the call (on its last attempt, or its deadline).
     #[error(
-        "{method} `{url}` gave up after {attempts} attempt(s): {bound}\nhint: the server at `{host}` is too slow or not answering; try again later, or raise the bound named above if it is legitimately slow"
+        "`{method} {url}` gave up after {attempts} attempt(s): {bound}\nhint: the server at `{host}` is too slow or not answering; try again later, or raise the bound named above if it is legitimately slow"
     )]
     TimedOut {
         /// The method.
@@ -40,7 +40,7 @@ pub enum HttpError {
         bound: Bound,
     },
     /// A redirect that must not be followed.
-    #[error("{method} `{url}`: refused to follow a redirect: {reason}")]
+    #[error("`{method} {url}`: refused to follow a redirect: {reason}")]
     Redirect {
         /// The method.
         method: String,
@@ -51,7 +51,7 @@ pub enum HttpError {
     },
     /// A success body longer than the request's cap.
     #[error(
-        "{method} `{url}`: the answer is larger than {cap} bytes; stopped reading it\nhint: this is not an answer the API gives; check the URL points at the right service"
+        "`{method} {url}`: the answer is larger than {cap} bytes; stopped reading it\nhint: this is not an answer the API gives; check the URL points at the right service"
     )]
     TooLarge {
         /// The method.

@@ -26,4 +26,4 @@ pub use bounds::{Bound, TimeBounds};
 pub use error::HttpError;
 pub use request::{Body, ByteStream, Credential, DEFAULT_CAP, Redirects, Request, Source};
 pub use retry::{RetryEvent, RetryPolicy};
-pub use transport::{Answer, MAX_REDIRECTS, Sink, Transport, TransportConfig};
+pub use transport::{Answer, MAX_REDIRECTS, Rewind, Sink, Transport, TransportConfig};

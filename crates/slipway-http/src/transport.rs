@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
 use http::{Method, StatusCode};
 use slipway_runner::{Env, Secrets};
@@ -98,10 +99,30 @@ impl Answer {
     }
 }
 
-/// Where a download goes: a writer, the size the file must have, and a progress callback.
+/// A download's destination that can start again from nothing: a download that breaks after
+/// some bytes is retried (under the one policy) into the rewound writer.
+pub trait Rewind: AsyncWrite + Unpin {
+    /// Forgets everything written so far (truncates a file, resets a hasher).
+    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>>;
+}
+
+impl<R: Rewind + ?Sized> Rewind for &mut R {
+    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>> {
+        (**self).rewind()
+    }
+}
+
+impl Rewind for Vec<u8> {
+    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>> {
+        self.clear();
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Where a download goes: a writer that can start again, and the size the file must have.
 pub struct Sink<'a> {
-    /// The writer (a temporary file).
-    pub writer: &'a mut (dyn AsyncWrite + Unpin + Send),
+    /// The writer (a temporary file, a buffer, a hasher).
+    pub writer: &'a mut dyn Rewind,
     /// The exact size the body must have, when known: more is refused as soon as it arrives.
     pub expected: Option<u64>,
 }
@@ -218,20 +239,20 @@ impl Transport {
     pub async fn fetch_with_progress(
         &self,
         req: &Request,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<Answer, HttpError> {
         self.run(req, None, progress).await
     }
 
     /// Sends `req` and streams a success body into `sink` (stopping at its expected size);
     /// another status comes back as an [`Answer`] with its body read, nothing written.
-    /// Failures before the first byte is written are retried; after, the call ends with
-    /// [`HttpError::Interrupted`] (the caller starts again into a fresh file).
+    /// A failure after bytes were written rewinds the sink and retries like any other; when the
+    /// attempts run out it ends with [`HttpError::Interrupted`].
     pub async fn download(
         &self,
         req: &Request,
         sink: Sink<'_>,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<Answer, HttpError> {
         self.run(req, Some(sink), progress).await
     }
@@ -295,7 +316,7 @@ impl Transport {
         &self,
         req: &Request,
         mut sink: Option<Sink<'_>>,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<Answer, HttpError> {
         let bounds = *self.bounds();
         let expected = sink.as_ref().and_then(|s| s.expected).unwrap_or(0);
@@ -341,19 +362,7 @@ impl Transport {
                     (verdict, reason, Ok(answer))
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
-                Err(failure) if written > 0 => {
-                    let message = match failure {
-                        Failure::Transport(m) => m,
-                        Failure::Bound(b) => b.to_string(),
-                        Failure::Fatal(_) => unreachable!("handled above"),
-                    };
-                    return Err(HttpError::Interrupted {
-                        url: shown,
-                        written,
-                        message: self.redact(&message),
-                    });
-                }
-                Err(Failure::Bound(Bound::Deadline(d))) => {
+                Err(Failure::Bound(Bound::Deadline(d))) if written == 0 => {
                     return Err(HttpError::TimedOut {
                         method,
                         url: shown,
@@ -361,6 +370,30 @@ impl Transport {
                         attempts: failed,
                         bound: Bound::Deadline(d),
                     });
+                }
+                Err(failure) if written > 0 => {
+                    let message = self.redact(&match failure {
+                        Failure::Transport(m) => m,
+                        Failure::Bound(b) => b.to_string(),
+                        Failure::Fatal(_) => unreachable!("handled above"),
+                    });
+                    let interrupted = HttpError::Interrupted {
+                        url: shown.clone(),
+                        written,
+                        message: message.clone(),
+                    };
+                    let rewound = match sink.as_mut() {
+                        Some(s) => s.writer.rewind().await.is_ok(),
+                        None => false,
+                    };
+                    if !rewound || tokio::time::Instant::now() >= deadline_at {
+                        return Err(interrupted);
+                    }
+                    (
+                        Verdict::Transient,
+                        format!("the body broke after {written} bytes ({message})"),
+                        Err(interrupted),
+                    )
                 }
                 Err(Failure::Transport(message)) => {
                     let message = self.redact(&message);
@@ -438,7 +471,7 @@ impl Transport {
         req: &Request,
         state: &AttemptState,
         mut sink: Option<&mut Sink<'_>>,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<Answer, Failure> {
         let meter = &state.meter;
         let mut url = req.url.clone();
@@ -546,7 +579,7 @@ impl Transport {
         req: &Request,
         url: &Url,
         meter: &Arc<Meter>,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<reqwest::Response, Failure> {
         let mut builder = self
             .inner
@@ -613,7 +646,8 @@ impl Transport {
     }
 
     /// Where a redirect leads, or why it must not be followed: at most [`MAX_REDIRECTS`] hops,
-    /// never from https to plain http, only http(s).
+    /// only http(s), and plain http only when the request and the home origin are plain http
+    /// (a local test server), never down from https.
     fn redirect_target(
         &self,
         req: &Request,
@@ -630,7 +664,17 @@ impl Transport {
             .map_err(|e| format!("the `Location` header is not a URL: {e}"))?;
         match target.scheme() {
             "https" => Ok(target),
-            "http" if req.url.scheme() == "http" => Ok(target),
+            "http"
+                if req.url.scheme() == "http"
+                    && self
+                        .inner
+                        .config
+                        .home
+                        .as_ref()
+                        .is_none_or(|h| h.scheme() == "http") =>
+            {
+                Ok(target)
+            }
             "http" => Err(format!(
                 "it leads to plain http (`{}`), a downgrade from https",
                 self.show(&target)
@@ -646,7 +690,7 @@ impl Transport {
         url: &Url,
         sink: &mut Sink<'_>,
         state: &AttemptState,
-        progress: &mut (dyn FnMut(u64) + Send),
+        progress: &mut dyn FnMut(u64),
     ) -> Result<u64, Failure> {
         let meter = &state.meter;
         let oversized = |expected| {

@@ -371,6 +371,17 @@ impl FakeGitHub {
         asset_path(&self.shared.dir, asset_id)
     }
 
+    /// Records the size of an asset's file after a test wrote the file directly (a big sparse
+    /// file), as GitHub would have recorded it at upload.
+    pub fn sync_asset_size(&self, asset_id: u64) {
+        let size = std::fs::metadata(self.asset_path(asset_id))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if let Some(a) = self.state().assets.get_mut(&asset_id) {
+            a.size = size;
+        }
+    }
+
     /// The directory holding asset files.
     pub fn state_dir(&self) -> &Path {
         &self.shared.dir
