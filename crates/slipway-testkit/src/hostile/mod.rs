@@ -218,8 +218,8 @@ impl HostileServer {
             .name("hostile-server".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .expect("register the listener");
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("register the listener");
                     tokio::select! {
                         _ = serve::serve(listener, thread_shared) => {}
                         _ = rx => {}
@@ -367,7 +367,10 @@ mod tests {
             "http://u:p@h",
         ] {
             let e = origin_of(bad).unwrap_err().to_string();
-            assert!(e.contains(&format!("`{bad}`")) && e.contains("hint:"), "{e}");
+            assert!(
+                e.contains(&format!("`{bad}`")) && e.contains("hint:"),
+                "{e}"
+            );
         }
     }
 }

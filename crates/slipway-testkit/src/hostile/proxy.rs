@@ -9,10 +9,11 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::Shared;
-use super::log::SeenRequest;
 use super::rule::{Behaviour, Paging};
 use super::serve::respond;
-use super::wire::{BodyFraming, BodyReader, Head, Reader, Writer, response_head, set_header};
+use super::wire::{
+    BodyFraming, BodyReader, Conn, Head, Request, Writer, response_head, set_header,
+};
 
 /// Hop-by-hop headers: they describe one connection and are never forwarded.
 const HOP: &[&str] = &[
@@ -35,13 +36,16 @@ type Chunk = Result<Bytes, io::Error>;
 /// connection can carry another request.
 pub(crate) async fn forward(
     shared: &Shared,
-    head: &Head,
-    framing: BodyFraming,
-    mut seen: SeenRequest,
+    request: Request<'_>,
     behaviour: &Behaviour,
-    r: &mut Reader,
-    w: &mut Writer,
+    conn: &mut Conn,
 ) -> io::Result<bool> {
+    let Request {
+        head,
+        framing,
+        mut seen,
+    } = request;
+    let Conn { r, w } = conn;
     let upstream = shared.upstream().unwrap_or_default();
     let rewrites = shared.rewrites();
     let no_body = head.method.eq_ignore_ascii_case("HEAD");
@@ -57,9 +61,11 @@ pub(crate) async fn forward(
     let mut tx = None;
     if framing != BodyFraming::Length(0) {
         let (sender, rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|c| (c, rx))
-        });
+        let stream =
+            futures_util::stream::unfold(
+                rx,
+                |mut rx| async move { rx.recv().await.map(|c| (c, rx)) },
+            );
         request = request.body(reqwest::Body::wrap_stream(stream));
         tx = Some(sender);
     }
@@ -160,15 +166,25 @@ pub(crate) async fn forward(
         Behaviour::AlterJson(edit) => Some(edit),
         _ => None,
     };
-    if !(textual && !rewrites.is_empty()) && alter.is_none() {
-        return stream(w, head, status, out_headers, Vec::new(), body, length).await;
+    let mut out = Streamed {
+        status,
+        headers: out_headers,
+        prefix: Vec::new(),
+        body,
+        length,
+    };
+    let http11 = head.version == "HTTP/1.1";
+    if (rewrites.is_empty() || !textual) && alter.is_none() {
+        return stream(w, http11, out).await;
     }
-    let (mut bytes, rest) = match buffer(body).await {
+    let (mut bytes, rest) = match buffer(out.body).await {
         Ok(b) => b,
         Err(_) => return Ok(false),
     };
     if let Some(rest) = rest {
-        return stream(w, head, status, out_headers, bytes, rest, length).await;
+        out.prefix = bytes;
+        out.body = rest;
+        return stream(w, http11, out).await;
     }
     if textual {
         if let Some(text) = std::str::from_utf8(&bytes)
@@ -183,7 +199,7 @@ pub(crate) async fn forward(
             bytes = serde_json::to_vec(&(edit.0)(value)).unwrap_or(bytes);
         }
     }
-    respond(w, status, out_headers, &bytes, false).await
+    respond(w, status, out.headers, &bytes, false).await
 }
 
 /// The request headers sent upstream: the client's, less hop-by-hop ones and `Host` (the
@@ -226,18 +242,29 @@ async fn buffer(
     Ok((bytes, None))
 }
 
-/// Streams `prefix` then the rest of `body` to the client, framed by `length` when known,
-/// chunked otherwise.
-async fn stream(
-    w: &mut Writer,
-    head: &Head,
+/// An upstream answer passed on as it comes.
+struct Streamed {
     status: u16,
-    mut headers: Vec<(String, String)>,
+    /// The headers to send, without framing ones.
+    headers: Vec<(String, String)>,
+    /// Body bytes already read from `body`.
     prefix: Vec<u8>,
-    mut body: reqwest::Response,
+    body: reqwest::Response,
+    /// The body's length, when the upstream declared it.
     length: Option<u64>,
-) -> io::Result<bool> {
-    let chunked = length.is_none() && head.version == "HTTP/1.1";
+}
+
+/// Streams an answer to the client, framed by its length when known, else chunked (or, for an
+/// HTTP/1.0 client, by closing the connection).
+async fn stream(w: &mut Writer, http11: bool, out: Streamed) -> io::Result<bool> {
+    let Streamed {
+        status,
+        mut headers,
+        prefix,
+        mut body,
+        length,
+    } = out;
+    let chunked = length.is_none() && http11;
     match length {
         Some(n) => set_header(&mut headers, "content-length", n.to_string()),
         None if chunked => set_header(&mut headers, "transfer-encoding", "chunked".into()),
@@ -334,7 +361,10 @@ fn whole(origin: &str, after: &str) -> bool {
 /// The entries of `Link` header values, `<url>; rel="…"` each.
 fn link_entries(headers: &[(String, String)]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (_, v) in headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("link")) {
+    for (_, v) in headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("link"))
+    {
         let mut first = true;
         for part in v.split(',') {
             match out.last_mut() {
@@ -423,14 +453,20 @@ mod tests {
 
     #[test]
     fn origins_are_replaced_whole_only() {
-        let p = pairs(&[("http://127.0.0.1:80", "http://127.0.0.1:9"), ("http://h", "http://x")]);
+        let p = pairs(&[
+            ("http://127.0.0.1:80", "http://127.0.0.1:9"),
+            ("http://h", "http://x"),
+        ]);
         assert_eq!(
             rewrite_origins("a http://127.0.0.1:80/r b", &p).unwrap(),
             "a http://127.0.0.1:9/r b"
         );
         assert_eq!(rewrite_origins("http://127.0.0.1:8080/r", &p), None);
         assert_eq!(rewrite_origins("http://h.evil/ http://h:1/", &p), None);
-        assert_eq!(rewrite_origins("<http://h>; http://h/x", &p).unwrap(), "<http://x>; http://x/x");
+        assert_eq!(
+            rewrite_origins("<http://h>; http://h/x", &p).unwrap(),
+            "<http://x>; http://x/x"
+        );
         assert_eq!(rewrite_origins("no urls", &p), None);
     }
 
@@ -469,6 +505,9 @@ mod tests {
         assert_eq!(page_of("/r"), 1);
         assert_eq!(page_of("/r?per_page=2&page=7"), 7);
         assert_eq!(with_page("/r", 2), "/r?page=2");
-        assert_eq!(with_page("/r?per_page=2&page=7&x=a%20b", 8), "/r?per_page=2&page=8&x=a+b");
+        assert_eq!(
+            with_page("/r?per_page=2&page=7&x=a%20b", 8),
+            "/r?per_page=2&page=8&x=a+b"
+        );
     }
 }

@@ -378,7 +378,10 @@ mod tests {
         assert!(!r.matches("POST", "/repos/o/r"));
         assert!(!r.matches("GET", "/user"));
         let q = Rule::contains("page=2", Behaviour::Forward);
-        assert!(!q.matches("GET", "/x?page=2"), "the query is ignored by default");
+        assert!(
+            !q.matches("GET", "/x?page=2"),
+            "the query is ignored by default"
+        );
         assert!(q.with_query().matches("GET", "/x?page=2"));
         let e = Rule::exact("/simple/", Behaviour::Forward);
         assert!(e.matches("GET", "/simple/?x=1"));

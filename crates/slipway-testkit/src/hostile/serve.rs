@@ -10,8 +10,8 @@ use tokio::net::{TcpListener, TcpStream};
 use super::log::SeenRequest;
 use super::rule::{Behaviour, EchoFormat, EndlessFraming};
 use super::wire::{
-    BodyFraming, BodyReader, Head, HeadError, Reader, Writer, has_header, response_head,
-    set_header,
+    BodyFraming, BodyReader, Conn, Head, HeadError, Reader, Request, Writer, has_header,
+    response_head, set_header,
 };
 use super::{Shared, proxy};
 
@@ -32,17 +32,20 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
-    let (mut r, mut w) = (Reader::new(rd), Writer::new(wr));
+    let mut conn = Conn {
+        r: Reader::new(rd),
+        w: Writer::new(wr),
+    };
     loop {
-        let head = match r.head().await {
+        let head = match conn.r.head().await {
             Ok(head) => head,
             Err(HeadError::Malformed(why)) => {
-                let _ = bad_request(&mut w, &why).await;
+                let _ = bad_request(&mut conn.w, &why).await;
                 return;
             }
             Err(HeadError::Closed | HeadError::Failed) => return,
         };
-        match answer(&shared, &head, &mut r, &mut w).await {
+        match answer(&shared, &head, &mut conn).await {
             Ok(true) if head.keep_alive() => {}
             _ => return,
         }
@@ -50,7 +53,8 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
 }
 
 /// Answers one request; `Ok(true)` when the connection can carry another.
-async fn answer(shared: &Shared, head: &Head, r: &mut Reader, w: &mut Writer) -> io::Result<bool> {
+async fn answer(shared: &Shared, head: &Head, conn: &mut Conn) -> io::Result<bool> {
+    let Conn { r, w } = conn;
     let at = Instant::now();
     let framing = match head.body_framing() {
         Ok(f) => f,
@@ -74,7 +78,12 @@ async fn answer(shared: &Shared, head: &Head, r: &mut Reader, w: &mut Writer) ->
         answer: pick.answer,
     };
     if pick.behaviour.forwards() && shared.upstream().is_some() {
-        return proxy::forward(shared, head, framing, seen, &pick.behaviour, r, w).await;
+        let request = Request {
+            head,
+            framing,
+            seen,
+        };
+        return proxy::forward(shared, request, &pick.behaviour, conn).await;
     }
     let read = drain(r, framing, &mut seen).await;
     seen.body_complete = read.is_ok();

@@ -8,6 +8,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
+use super::log::SeenRequest;
+
 /// The largest request head accepted (request line and headers).
 const MAX_HEAD: usize = 64 * 1024;
 /// The most body bytes handed over in one chunk.
@@ -240,7 +242,7 @@ impl BodyReader {
                     let data = r.some((*left).min(READ_CHUNK as u64) as usize).await?;
                     *left -= data.len() as u64;
                     if *left == 0 {
-                        if r.line().await? != "" {
+                        if !r.line().await?.is_empty() {
                             return Err(invalid("chunk not followed by CRLF"));
                         }
                         self.state = BodyState::Chunked(None);
@@ -250,6 +252,21 @@ impl BodyReader {
             }
         }
     }
+}
+
+/// Both sides of a client's connection.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub r: Reader,
+    pub w: Writer,
+}
+
+/// A request being answered: its head, how its body comes, and its log record so far.
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
+    pub head: &'a Head,
+    pub framing: BodyFraming,
+    pub seen: SeenRequest,
 }
 
 /// The writing side of a connection.
