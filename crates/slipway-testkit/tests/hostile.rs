@@ -63,7 +63,7 @@ fn black_hole_reads_the_request_and_holds_the_connection_until_dropped() {
     let server = HostileServer::start().with(Rule::any(Behaviour::BlackHole));
     let mut s = raw(
         &server,
-        "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
+        "POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello",
     );
     s.set_read_timeout(Some(SHORT)).unwrap();
     let err = s.read(&mut [0u8; 16]).unwrap_err();
@@ -72,7 +72,7 @@ fn black_hole_reads_the_request_and_holds_the_connection_until_dropped() {
             err.kind(),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
         ),
-        "no answer and no close: {err}"
+        "no answer (not even 100 Continue) and no close: {err}"
     );
     let log = server.wait_for_requests(1, Duration::from_secs(2));
     assert_eq!(
@@ -617,6 +617,16 @@ async fn endless_paging_names_one_more_page_forever() {
     let (pages, seen) = walk(start, &fake.token(), 8).await;
     assert_eq!(pages, ["-", "2", "3", "4", "5", "6", "7", "8"]);
     assert_eq!(seen.len(), ids.len(), "pages past the end are empty");
+    let denied = client(Duration::from_secs(5))
+        .get(format!("{}/repos/{REPO}/releases", proxy.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    assert!(
+        denied.headers().get("link").is_none(),
+        "errors pass unchanged"
+    );
     let last = &proxy.requests()[7];
     assert_eq!(
         last.target,
@@ -700,4 +710,65 @@ async fn a_dead_upstream_is_a_502() {
         "{body}"
     );
     assert!(HostileServer::try_start(Some("http://h/simple")).is_err());
+}
+
+#[tokio::test]
+async fn chunked_request_bodies_are_decoded_and_forwarded() {
+    let fake = FakeGitHub::with_repo(REPO);
+    let proxy = HostileServer::proxy(fake.api_url());
+    let body = json!({"tag_name": "v9.9.9", "draft": true})
+        .to_string()
+        .into_bytes();
+    // A stream of unknown length: reqwest sends it chunked.
+    let parts: Vec<Chunk> = body
+        .chunks(5)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let resp = client(Duration::from_secs(5))
+        .post(format!("{}/repos/{REPO}/releases", proxy.url()))
+        .bearer_auth(fake.token())
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            parts,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let seen = &proxy.requests()[0];
+    assert_eq!(seen.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(
+        (seen.body.as_slice(), seen.body_len),
+        (body.as_slice(), body.len() as u64)
+    );
+    assert_eq!(fake.releases(REPO)[0].tag_name, "v9.9.9");
+}
+
+#[test]
+fn expect_continue_is_answered_before_the_body() {
+    let server = HostileServer::start().with(Rule::any(Behaviour::json(200, &json!({}))));
+    let mut s = raw(
+        &server,
+        "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+    );
+    let (interim, _) = read_until(&mut s, ends_head);
+    assert_eq!(interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(b"abc").unwrap();
+    let (answer, _) = read_until(&mut s, |b| b.ends_with(b"{}"));
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert_eq!(server.requests()[0].body, b"abc");
+}
+
+#[test]
+fn a_malformed_request_gets_a_400_and_a_close() {
+    let server = HostileServer::start();
+    let mut s = raw(&server, "not http at all\r\n\r\n");
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let text = String::from_utf8(all).unwrap();
+    assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+    assert!(
+        text.ends_with("bad request line `not http at all`"),
+        "{text}"
+    );
+    assert!(server.requests().is_empty());
 }

@@ -9,7 +9,9 @@
 //! response headers (`Location`, `Link`…) and textual bodies (JSON, HTML), so clients keep
 //! talking through it; [`HostileServer::rewrite_origin`] adds more pairs (e.g. the fake's
 //! storage host to a second, stalling server). Every request is logged ([`SeenRequest`]), with
-//! all its headers and the start of its body, so a test can assert what reached this host.
+//! all its headers and the start of its body, so a test can assert what reached this host; a
+//! request enters the log once its body was read, before it is answered (a client that got an
+//! answer finds its request there).
 //!
 //! Like the fake GitHub it listens on `127.0.0.1` on a free port, runs on its own thread with
 //! its own runtime (plain synchronous tests that spawn binaries can use it), and stops when

@@ -129,8 +129,9 @@ pub(crate) async fn forward(
         return Ok(true);
     }
     let origin = shared.origin();
+    // Only list pages are bent; an error passes as the upstream sent it.
     let paging = match behaviour {
-        Behaviour::Paging(p) => Some(*p),
+        Behaviour::Paging(p) if (200..300).contains(&status) => Some(*p),
         _ => None,
     };
     match paging {

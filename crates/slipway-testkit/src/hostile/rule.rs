@@ -181,12 +181,14 @@ impl fmt::Debug for JsonEdit {
 
 /// How the server answers a request a rule took.
 ///
-/// Every behaviour first reads the request (head and body, up to its end) and logs it. Headers
+/// Every behaviour first reads the request (head and body, up to its end) and logs it; a
+/// forwarding one streams the body to the upstream while reading it. Headers
 /// given as `(name, value)` are sent as given, in order; the server adds `content-length` where
 /// a behaviour needs one and none was given.
 #[derive(Debug, Clone)]
 pub enum Behaviour {
-    /// Never answers and never closes the connection (until the server is dropped).
+    /// Never answers (not even `100 Continue`) and never closes the connection (until the
+    /// server is dropped).
     BlackHole,
     /// Closes the connection without an answer.
     Hangup,
@@ -256,7 +258,7 @@ pub enum Behaviour {
     },
     /// Forwards to the upstream unchanged (but for origin rewriting); a 502 without one.
     Forward,
-    /// Forwards to the upstream and alters the page's `Link` header or body.
+    /// Forwards to the upstream and alters the page's `Link` header or body (2xx answers only).
     Paging(Paging),
     /// Forwards to the upstream and passes a JSON body through a closure (other bodies pass
     /// unchanged).

@@ -64,7 +64,10 @@ async fn answer(shared: &Shared, head: &Head, conn: &mut Conn) -> io::Result<boo
         }
     };
     let pick = shared.pick(&head.method, &head.target);
-    if head.expects_continue() && framing != BodyFraming::Length(0) {
+    // A black hole sends no byte at all, not even this: the client sends its body after its
+    // own wait (curl: 1 s).
+    let silent = matches!(pick.behaviour, Behaviour::BlackHole);
+    if head.expects_continue() && framing != BodyFraming::Length(0) && !silent {
         w.send(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
     }
     let mut seen = SeenRequest {
