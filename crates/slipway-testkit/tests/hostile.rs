@@ -158,7 +158,7 @@ async fn drip_sends_the_body_one_byte_per_interval() {
 
 #[test]
 fn drip_head_sends_status_line_and_headers_one_byte_per_interval() {
-    let interval = Duration::from_millis(3);
+    let interval = Duration::from_millis(10);
     let server = HostileServer::start().with(Rule::any(Behaviour::drip_head(interval)));
     let started = Instant::now();
     let mut s = raw(&server, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -166,8 +166,9 @@ fn drip_head_sends_status_line_and_headers_one_byte_per_interval() {
     let text = String::from_utf8(head).unwrap();
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.contains("content-length: 0\r\n"), "{text}");
+    // Bytes that arrive while the reader is busy come in one read: count loosely.
     assert!(
-        reads > text.len() / 2,
+        reads > text.len() / 3,
         "{reads} reads for {} bytes",
         text.len()
     );
