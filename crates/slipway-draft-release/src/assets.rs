@@ -506,6 +506,7 @@ impl Uploader<'_> {
     async fn wait_for(&self, asset: &Asset) -> Result<Option<Asset>, GitHubError> {
         let mut current = asset.clone();
         for _ in 0..STARTER_POLLS {
+            // Not a retry: waiting for another uploader's asset to settle.
             tokio::time::sleep(self.poll).await;
             current = match self.gh.asset(asset.id).await {
                 Ok(a) => a,

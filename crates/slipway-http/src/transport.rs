@@ -352,6 +352,8 @@ impl Transport {
             let shown = self.show(&url);
             let host = url.host_str().unwrap_or_default().to_string();
             let written = state.written.load(Ordering::Relaxed);
+            // A download that broke after writing: the sink starts again before a retry.
+            let mut rewind = false;
             let (verdict, reason, last) = match outcome {
                 Ok(mut answer) => {
                     answer.attempts = failed;
@@ -382,13 +384,10 @@ impl Transport {
                         written,
                         message: message.clone(),
                     };
-                    let rewound = match sink.as_mut() {
-                        Some(s) => s.writer.rewind().await.is_ok(),
-                        None => false,
-                    };
-                    if !rewound || tokio::time::Instant::now() >= deadline_at {
+                    if sink.is_none() || tokio::time::Instant::now() >= deadline_at {
                         return Err(interrupted);
                     }
+                    rewind = true;
                     (
                         Verdict::Transient,
                         format!("the body broke after {written} bytes ({message})"),
@@ -440,6 +439,14 @@ impl Transport {
             };
             match plan {
                 Plan::Retry(wait) => {
+                    if rewind
+                        && let Some(sink) = sink.as_mut()
+                        && sink.writer.rewind().await.is_err()
+                    {
+                        return last.and(Err(HttpError::Sink(std::io::Error::other(
+                            "cannot start the download again from nothing",
+                        ))));
+                    }
                     self.note_retry(RetryEvent {
                         method: method.clone(),
                         url: shown,

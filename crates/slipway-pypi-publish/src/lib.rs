@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use slipway_pypi::{
-    FileReport, FileStatus, LocalOptions, OidcEnv, PublishError, PublishReport, PublishRequest,
-    RetryPolicy, TrustedPublishing,
+    FileReport, FileStatus, LocalOptions, OidcEnv, Patience, PublishError, PublishReport,
+    PublishRequest, RetryPolicy, TimeBounds, TrustedPublishing,
 };
 use slipway_runner::progress::human_bytes;
 use slipway_runner::summary::cell;
@@ -152,7 +152,10 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
             event_name: action.context.event_name.clone(),
             event,
         },
-        retry: RetryPolicy::from_env(action.inputs.env()),
+        patience: Patience {
+            retry: RetryPolicy::from_env(action.inputs.env()),
+            bounds: TimeBounds::from_env(action.inputs.env()).map_err(anyhow::Error::msg)?,
+        },
     })
 }
 

@@ -2,12 +2,12 @@
 //! PEP 503 HTML page), each file's sha256 from `hashes` or the URL fragment, and, for an index
 //! that publishes no sha256, the file itself hashed as it streams in.
 
-use futures_util::StreamExt as _;
-use reqwest::StatusCode;
+use http::StatusCode;
+use http::header::{ACCEPT, LOCATION};
 use sha2::{Digest, Sha256};
+use slipway_http::{Credential, Redirects, Request, Sink, Transport};
 use url::Url;
 
-use crate::http::{Credentials, body_text};
 use crate::metadata::normalize_name;
 
 /// The PEP 691 JSON media type, preferred over HTML.
@@ -24,28 +24,23 @@ pub struct IndexFile {
     pub sha256: Option<String>,
 }
 
-/// The simple page could not be read.
+/// Why the index could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    /// No answer (connection refused, reset, timeout).
-    #[error("cannot reach the index at `{url}`: {source}")]
-    Unreachable {
-        /// The page.
-        url: String,
-        /// The transport error.
-        source: reqwest::Error,
-    },
+    /// No usable answer (after the transport's retries and time bounds).
+    #[error("cannot read the index: {0}")]
+    Network(#[from] slipway_http::HttpError),
     /// An answer other than 200 or 404.
     #[error("the index answered {status} for `{url}`: {reason}")]
     Status {
         /// The page.
         url: String,
-        /// The HTTP status.
+        /// The status.
         status: StatusCode,
-        /// The body's text.
+        /// The index's reason, cut and redacted.
         reason: String,
     },
-    /// A 200 whose body is not a simple page.
+    /// Neither PEP 691 JSON nor a PEP 503 HTML page.
     #[error("the index page `{url}` is not a PEP 691 or PEP 503 simple page: {reason}")]
     Malformed {
         /// The page.
@@ -55,18 +50,7 @@ pub enum IndexError {
     },
 }
 
-impl IndexError {
-    /// True for errors worth another attempt: no answer, or a 5xx.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            Self::Unreachable { .. } => true,
-            Self::Status { status, .. } => status.is_server_error(),
-            Self::Malformed { .. } => false,
-        }
-    }
-}
-
-/// The URL of a project's page: `<index>/<normalized name>/`.
+/// The project page on `index` for `name` (normalised, with a trailing slash).
 pub fn project_page(index: &Url, name: &str) -> Url {
     let mut base = index.clone();
     if !base.path().ends_with('/') {
@@ -76,53 +60,74 @@ pub fn project_page(index: &Url, name: &str) -> Url {
         .unwrap_or(base)
 }
 
-/// Reads the files a project has on the index; a 404 is a project with no files yet.
-/// `auth` is sent only when the caller decided the index may see it.
+/// The most of a project page read (numpy's JSON page is a few MB; this leaves room).
+pub const PAGE_CAP: u64 = 64 * 1024 * 1024;
+
+/// What the index holds for a project.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectFiles {
+    /// The files listed.
+    pub files: Vec<IndexFile>,
+    /// Set when the index redirected the page to another origin (pypiserver's fallback to the
+    /// public index): what is there is not on this index, so nothing is.
+    pub redirected_to: Option<String>,
+}
+
+/// The files the index lists for project `name` (an empty list on 404). A redirect to another
+/// origin means "not on this index": the files there belong to someone else.
 pub async fn project_files(
-    client: &reqwest::Client,
+    transport: &Transport,
     index: &Url,
     name: &str,
-    auth: Option<&Credentials>,
-) -> Result<Vec<IndexFile>, IndexError> {
+    credential: Option<Credential>,
+) -> Result<ProjectFiles, IndexError> {
     let page = project_page(index, name);
-    let mut request = client.get(page.clone()).header(
-        reqwest::header::ACCEPT,
-        format!("{SIMPLE_JSON}, text/html;q=0.1"),
-    );
-    if let Some(auth) = auth {
-        request = auth.apply(request);
-    }
-    let unreachable = |source| IndexError::Unreachable {
-        url: page.to_string(),
-        source,
-    };
-    let response = request.send().await.map_err(unreachable)?;
-    let status = response.status();
+    let req = Request::get(page.clone())
+        .header(ACCEPT, &format!("{SIMPLE_JSON}, text/html;q=0.1"))
+        .credential(credential)
+        .redirects(Redirects::SameOrigin)
+        .cap(PAGE_CAP);
+    let answer = transport.fetch(&req).await?;
+    let status = answer.status;
     if status == StatusCode::NOT_FOUND {
-        return Ok(Vec::new());
+        return Ok(ProjectFiles::default());
     }
-    let final_url = response.url().clone();
-    let is_json = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(SIMPLE_JSON) || v.starts_with("application/json"));
-    let body = response.text().await.map_err(unreachable)?;
-    if !status.is_success() {
-        return Err(IndexError::Status {
-            url: page.to_string(),
-            status,
-            reason: body_text(&body),
+    if status.is_redirection() {
+        let to = answer
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| answer.url.join(l).ok())
+            .map(|u| transport.show(&u))
+            .unwrap_or_else(|| "(no location)".into());
+        return Ok(ProjectFiles {
+            files: Vec::new(),
+            redirected_to: Some(to),
         });
     }
-    if is_json {
-        parse_json(&body, &final_url).map_err(|reason| IndexError::Malformed {
-            url: page.to_string(),
-            reason,
-        })
-    } else {
-        Ok(parse_html(&body, &final_url))
+    if !status.is_success() {
+        return Err(IndexError::Status {
+            url: transport.show(&page),
+            status,
+            reason: answer.text(),
+        });
     }
+    let is_json = answer
+        .content_type()
+        .is_some_and(|v| v.starts_with(SIMPLE_JSON) || v.starts_with("application/json"));
+    let body = String::from_utf8_lossy(&answer.body);
+    let files = if is_json {
+        parse_json(&body, &answer.url).map_err(|reason| IndexError::Malformed {
+            url: transport.show(&page),
+            reason: transport.redact(&slipway_http::text::cut(&reason, 300)),
+        })?
+    } else {
+        parse_html(&body, &answer.url)
+    };
+    Ok(ProjectFiles {
+        files,
+        redirected_to: None,
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -248,39 +253,97 @@ fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
-/// Downloads a file from the index and returns its sha256, for indexes that publish no hash.
-/// The file is hashed as it streams in; nothing is kept.
+/// A hasher that refuses more bytes than a limit (the local file's size: a longer remote file
+/// cannot have the same bytes, and an endless one must not be hashed forever).
+struct LimitedHasher {
+    hasher: Sha256,
+    written: u64,
+    limit: u64,
+}
+
+impl tokio::io::AsyncWrite for LimitedHasher {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.written + buf.len() as u64 > self.limit {
+            return std::task::Poll::Ready(Err(std::io::Error::other(LONGER)));
+        }
+        self.hasher.update(buf);
+        self.written += buf.len() as u64;
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl slipway_http::Rewind for LimitedHasher {
+    fn rewind(&mut self) -> futures_util::future::BoxFuture<'_, std::io::Result<()>> {
+        self.hasher = Sha256::new();
+        self.written = 0;
+        Box::pin(async { Ok(()) })
+    }
+}
+
+const LONGER: &str = "longer than the local file";
+
+/// What the index serves at a file URL, compared with the local file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteHash {
+    /// The sha256 of the bytes served.
+    Sha256(String),
+    /// More bytes than the local file has: not the same file (not read further).
+    Longer,
+}
+
+/// Hashes the file at `url` (for index pages that list no hash), reading at most `limit`
+/// bytes. `credential` goes only to its own origin (a file URL on another host gets none).
 pub async fn download_sha256(
-    client: &reqwest::Client,
+    transport: &Transport,
     url: &Url,
-    auth: Option<&Credentials>,
-) -> Result<String, IndexError> {
+    credential: Option<Credential>,
+    limit: u64,
+) -> Result<RemoteHash, IndexError> {
     let mut download = url.clone();
     download.set_fragment(None);
-    let mut request = client.get(download.clone());
-    if let Some(auth) = auth {
-        request = auth.apply(request);
-    }
-    let unreachable = |source| IndexError::Unreachable {
-        url: download.to_string(),
-        source,
+    let req = Request::get(download.clone()).credential(credential);
+    let mut hasher = LimitedHasher {
+        hasher: Sha256::new(),
+        written: 0,
+        limit,
     };
-    let response = request.send().await.map_err(unreachable)?;
-    let status = response.status();
-    if !status.is_success() {
-        let reason = body_text(&response.text().await.unwrap_or_default());
+    let sink = Sink {
+        writer: &mut hasher,
+        expected: None,
+    };
+    let answer = match transport.download(&req, sink, &mut |_| {}).await {
+        Ok(a) => a,
+        Err(slipway_http::HttpError::Sink(e)) if e.to_string() == LONGER => {
+            return Ok(RemoteHash::Longer);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !answer.status.is_success() {
         return Err(IndexError::Status {
-            url: download.to_string(),
-            status,
-            reason,
+            url: transport.show(&download),
+            status: answer.status,
+            reason: answer.text(),
         });
     }
-    let mut hasher = Sha256::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        hasher.update(chunk.map_err(unreachable)?);
-    }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(RemoteHash::Sha256(hex::encode(hasher.hasher.finalize())))
 }
 
 #[cfg(test)]

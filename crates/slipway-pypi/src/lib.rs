@@ -16,12 +16,13 @@ pub mod upload;
 pub mod urls;
 
 pub use dists::{LocalDist, LocalError, LocalOptions};
-pub use http::{Credentials, RetryPolicy};
+pub use http::{Credentials, Patience};
 pub use oidc::{Claims, OidcEnv, TrustedPublishingError};
 pub use publish::{
     FileReport, FileStatus, PublishError, PublishReport, PublishRequest, TrustedPublishing,
     UploadError, publish,
 };
+pub use slipway_http::{RetryPolicy, TimeBounds};
 pub use urls::{
     PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, UrlError, derive_index_url, parse_secure_url,
 };

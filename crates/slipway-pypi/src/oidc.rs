@@ -5,13 +5,11 @@
 use std::fmt;
 
 use base64::Engine as _;
-use reqwest::StatusCode;
+use http::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
+use slipway_http::{Credential, Redirects, Request, Transport};
 use slipway_runner::{Commands, Event};
 use url::Url;
-
-use crate::http::body_text;
-use crate::upload::transport_reason;
 
 /// What the job's environment offers for trusted publishing.
 #[derive(Debug, Clone, Default)]
@@ -159,6 +157,16 @@ pub enum TrustedPublishingError {
         /// Its body's text.
         reason: String,
     },
+    /// The mint endpoint answered with a redirect: the OIDC token is not sent anywhere else.
+    #[error(
+        "the index answered {status} to the token exchange at `{url}`; the OIDC token is not sent to another address\nhint: `repository-url` must be the index's own upload URL (PyPI: `https://upload.pypi.org/legacy/`), with no proxy redirecting it"
+    )]
+    MintRedirect {
+        /// The mint URL.
+        url: String,
+        /// The redirect status.
+        status: StatusCode,
+    },
     /// An answer that is not the expected JSON.
     #[error("trusted publishing: unexpected answer from `{url}`: {reason}")]
     Malformed {
@@ -205,8 +213,11 @@ struct IdToken {
 }
 
 #[derive(serde::Deserialize)]
-struct Minted {
+struct MintAnswer {
     token: String,
+    /// When the token expires (epoch seconds); PyPI sends it.
+    #[serde(default)]
+    expires: Option<u64>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -217,14 +228,31 @@ struct MintFailure {
     errors: Vec<MintErrorItem>,
 }
 
-/// Runs the exchange and returns the minted upload token, already masked. Warns when the job
-/// runs in a reusable workflow (PyPI matches `job_workflow_ref`, the reusable file).
+/// A short-lived upload token from trusted publishing.
+#[derive(Debug, Clone)]
+pub struct MintedToken {
+    /// The token (masked as soon as it arrived).
+    pub token: SecretString,
+    /// When it expires, in epoch seconds: the index's word, else 15 minutes after minting.
+    pub expires: u64,
+}
+
+/// How long a minted token lives when the index does not say (PyPI: 15 minutes).
+pub const TOKEN_LIFETIME: u64 = 15 * 60;
+
+/// The bytes read of the small JSON answers of trusted publishing.
+const ANSWER_CAP: u64 = 1024 * 1024;
+
+/// Exchanges the job's OIDC token for a short-lived upload token: `GET /_/oidc/audience` on the
+/// upload host, the OIDC token for that audience from GitHub, `POST /_/oidc/mint-token`. Every
+/// step goes through the transport (retried like any call); the mint POST carries the OIDC
+/// token in its body and so follows no redirect; both tokens are masked.
 pub async fn mint_token(
-    client: &reqwest::Client,
+    transport: &Transport,
     upload: &Url,
     env: &OidcEnv,
     commands: &Commands,
-) -> Result<SecretString, TrustedPublishingError> {
+) -> Result<MintedToken, TrustedPublishingError> {
     let (Some(request_url), Some(request_token)) = (&env.request_url, &env.request_token) else {
         return Err(if env.is_fork_pull_request() {
             TrustedPublishingError::ForkPullRequest
@@ -232,30 +260,30 @@ pub async fn mint_token(
             TrustedPublishingError::MissingPermission
         });
     };
-    let unreachable = |url: &Url, e: reqwest::Error| TrustedPublishingError::Unreachable {
-        url: url.to_string(),
-        reason: transport_reason(&e),
+    commands.add_mask(request_token.expose_secret());
+    let unreachable = |url: &Url, e: slipway_http::HttpError| TrustedPublishingError::Unreachable {
+        url: transport.show(url),
+        reason: e.to_string(),
     };
 
     let audience_url = origin_url(upload, "/_/oidc/audience");
-    let response = client
-        .get(audience_url.clone())
-        .send()
+    let answer = transport
+        .fetch(
+            &Request::get(audience_url.clone())
+                .redirects(Redirects::SameOrigin)
+                .cap(ANSWER_CAP),
+        )
         .await
         .map_err(|e| unreachable(&audience_url, e))?;
-    if !response.status().is_success() {
+    if !answer.status.is_success() {
         return Err(TrustedPublishingError::Disabled {
-            url: audience_url.to_string(),
-            status: response.status(),
+            url: transport.show(&audience_url),
+            status: answer.status,
         });
     }
-    let text = response
-        .text()
-        .await
-        .map_err(|e| unreachable(&audience_url, e))?;
     let audience: Audience =
-        serde_json::from_str(&text).map_err(|e| TrustedPublishingError::Malformed {
-            url: audience_url.to_string(),
+        serde_json::from_slice(&answer.body).map_err(|e| TrustedPublishingError::Malformed {
+            url: transport.show(&audience_url),
             reason: e.to_string(),
         })?;
 
@@ -266,19 +294,29 @@ pub async fn mint_token(
     token_url
         .query_pairs_mut()
         .append_pair("audience", &audience.audience);
-    let response = client
-        .get(token_url.clone())
-        .bearer_auth(request_token.expose_secret())
-        .send()
+    let bearer =
+        Credential::bearer(request_token.expose_secret(), &token_url).map_err(|reason| {
+            TrustedPublishingError::Malformed {
+                url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_TOKEN.into(),
+                reason,
+            }
+        })?;
+    let answer = transport
+        .fetch(
+            &Request::get(token_url.clone())
+                .credential(Some(bearer))
+                .redirects(Redirects::None)
+                .cap(ANSWER_CAP),
+        )
         .await
-        .map_err(|e| unreachable(&origin_url(&token_url, token_url.path()), e))?;
-    let status = response.status();
-    if !status.is_success() {
-        let reason = body_text(&response.text().await.unwrap_or_default());
-        return Err(TrustedPublishingError::TokenRequest { status, reason });
+        .map_err(|e| unreachable(&token_url, e))?;
+    if !answer.status.is_success() {
+        return Err(TrustedPublishingError::TokenRequest {
+            status: answer.status,
+            reason: answer.text(),
+        });
     }
-    let text = response.text().await.unwrap_or_default();
-    let jwt = serde_json::from_str::<IdToken>(&text)
+    let jwt = serde_json::from_slice::<IdToken>(&answer.body)
         .map_err(|e| TrustedPublishingError::Malformed {
             url: "the OIDC token endpoint".into(),
             reason: e.to_string(),
@@ -296,28 +334,42 @@ pub async fn mint_token(
     }
 
     let mint_url = origin_url(upload, "/_/oidc/mint-token");
-    let response = client
-        .post(mint_url.clone())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(serde_json::json!({ "token": jwt.expose_secret() }).to_string())
-        .send()
+    let body = serde_json::json!({ "token": jwt.expose_secret() }).to_string();
+    let answer = transport
+        .fetch(
+            &Request::post(mint_url.clone())
+                .redirects(Redirects::None)
+                .bytes("application/json", body)
+                .cap(ANSWER_CAP),
+        )
         .await
         .map_err(|e| unreachable(&mint_url, e))?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let status = answer.status;
     if status.is_success() {
-        let minted: Minted =
-            serde_json::from_str(&text).map_err(|e| TrustedPublishingError::Malformed {
-                url: mint_url.to_string(),
+        let minted: MintAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
+            TrustedPublishingError::Malformed {
+                url: transport.show(&mint_url),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         commands.add_mask(&minted.token);
-        return Ok(SecretString::from(minted.token));
+        let now = slipway_http::retry::now_epoch();
+        return Ok(MintedToken {
+            token: SecretString::from(minted.token),
+            expires: minted.expires.unwrap_or(now + TOKEN_LIFETIME),
+        });
     }
-    let failure: MintFailure = serde_json::from_str(&text).unwrap_or_else(|_| MintFailure {
-        message: body_text(&text),
-        errors: Vec::new(),
-    });
+    if status.is_redirection() {
+        return Err(TrustedPublishingError::MintRedirect {
+            url: transport.show(&mint_url),
+            status,
+        });
+    }
+    let failure: MintFailure =
+        serde_json::from_slice(&answer.body).unwrap_or_else(|_| MintFailure {
+            message: answer.text(),
+            errors: Vec::new(),
+        });
     let hint = if failure.errors.iter().any(|e| e.code == "invalid-publisher") {
         if claims.is_reusable_workflow() {
             "the publisher must match `job_workflow_ref`; publish from a top-level workflow in this repository and register that workflow file (and environment) as the trusted publisher".to_string()
@@ -332,7 +384,7 @@ pub async fn mint_token(
         message: if failure.message.is_empty() {
             "no message".into()
         } else {
-            failure.message
+            transport.redact(&slipway_http::text::cut(&failure.message, 400))
         },
         items: failure.errors,
         claims,

@@ -9,9 +9,11 @@ use secrecy::SecretString;
 use slipway_runner::Commands;
 use url::Url;
 
+use slipway_http::{Credential, HttpError, Request, Transport};
+
 use crate::dists::{LocalDist, LocalError, LocalOptions, common_version, scan};
-use crate::http::{ClientError, Clients, Credentials, RetryPolicy};
-use crate::index::{IndexError, IndexFile, download_sha256, project_files};
+use crate::http::{Credentials, Patience};
+use crate::index::{IndexError, IndexFile, RemoteHash, download_sha256, project_files};
 use crate::oidc::{OidcEnv, TrustedPublishingError, mint_token};
 use crate::upload::{Answer, UploadForm, send};
 use crate::urls::{project_url, same_origin};
@@ -63,8 +65,8 @@ pub struct PublishRequest {
     pub dry_run: bool,
     /// The OIDC environment for trusted publishing.
     pub oidc: OidcEnv,
-    /// Retries on 5xx and connection errors.
-    pub retry: RetryPolicy,
+    /// The retry policy and time bounds of every request.
+    pub patience: Patience,
 }
 
 /// What happened to one file.
@@ -208,6 +210,9 @@ pub enum UploadError {
         /// The last error.
         reason: String,
     },
+    /// Renewing the trusted-publishing token failed.
+    #[error("the upload token was about to expire and a fresh one could not be minted: {0}")]
+    Renew(Box<TrustedPublishingError>),
     /// The existing-file check failed.
     #[error(
         "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
@@ -247,7 +252,7 @@ pub enum PublishError {
     TrustedPublishing(#[from] TrustedPublishingError),
     /// The HTTP client could not be built.
     #[error(transparent)]
-    Client(#[from] ClientError),
+    Client(#[from] HttpError),
     /// A file failed; `done` lists what is on the index already.
     #[error("publishing stopped at `{filename}`; {}", done_text(done))]
     Upload {
@@ -273,10 +278,16 @@ fn done_text(done: &[FileReport]) -> String {
     }
 }
 
+/// A minted token is renewed when it has less than this left (seconds): a file that starts
+/// uploading then still finishes well inside the token's life.
+pub const TOKEN_RENEW_MARGIN: u64 = 5 * 60;
+
 struct Session<'a> {
     req: &'a PublishRequest,
-    clients: Clients,
+    transport: Transport,
     auth: Option<Credentials>,
+    /// When the trusted-publishing token expires (epoch seconds); `None` for an API token.
+    expires: Option<u64>,
     commands: &'a Commands,
     pages: BTreeMap<String, Vec<IndexFile>>,
 }
@@ -293,23 +304,31 @@ pub async fn publish(
         return Err(PublishError::NoCredentials);
     }
     let dists = scan(&req.packages_dir, &req.local, commands)?;
-    let clients = Clients::new()?;
+    let transport = req.patience.transport(commands.secrets())?;
+    let mut expires = None;
     let auth = match &req.password {
-        Some(password) => Some(Credentials {
-            user: req.user.clone(),
-            password: password.clone(),
-        }),
+        Some(password) => {
+            let c = Credentials {
+                user: req.user.clone(),
+                password: password.clone(),
+            };
+            c.register(commands.secrets());
+            Some(c)
+        }
         None if req.dry_run => {
             commands.notice("dry run: trusted publishing skipped (no upload token is minted)");
             None
         }
         None => {
-            let token = mint_token(&clients.read, &req.repository_url, &req.oidc, commands).await?;
+            let minted = mint_token(&transport, &req.repository_url, &req.oidc, commands).await?;
             tracing::info!("trusted publishing: minted a short-lived upload token");
-            Some(Credentials {
+            expires = Some(minted.expires);
+            let c = Credentials {
                 user: "__token__".to_string(),
-                password: token,
-            })
+                password: minted.token,
+            };
+            c.register(commands.secrets());
+            Some(c)
         }
     };
     if req.index_url.is_none() {
@@ -319,8 +338,9 @@ pub async fn publish(
     }
     let mut session = Session {
         req,
-        clients,
+        transport,
         auth,
+        expires,
         commands,
         pages: BTreeMap::new(),
     };
@@ -365,11 +385,55 @@ enum OnIndex {
 }
 
 impl Session<'_> {
-    fn index_auth(&self) -> Option<&Credentials> {
-        let index = self.req.index_url.as_ref()?;
+    /// The credential for the upload URL's origin.
+    fn upload_credential(&self) -> Option<Credential> {
         self.auth
             .as_ref()
-            .filter(|_| same_origin(index, &self.req.repository_url))
+            .map(|a| a.for_origin(&self.req.repository_url))
+    }
+
+    /// The credential for index reads: the upload credential, sent only when the index is on
+    /// the upload URL's origin (the transport keeps it off every other origin, file URLs
+    /// included).
+    fn index_credential(&self) -> Option<Credential> {
+        let index = self.req.index_url.as_ref()?;
+        if same_origin(index, &self.req.repository_url) {
+            self.upload_credential()
+        } else {
+            None
+        }
+    }
+
+    /// Renews a trusted-publishing token that is close to expiry (between files, so a long
+    /// release never outlives its token).
+    async fn renew_token(&mut self) -> Result<(), UploadError> {
+        let Some(expires) = self.expires else {
+            return Ok(());
+        };
+        let now = slipway_http::retry::now_epoch();
+        if expires.saturating_sub(now) > TOKEN_RENEW_MARGIN {
+            return Ok(());
+        }
+        self.commands.notice(&format!(
+            "trusted publishing: the upload token expires in {} s; minting a fresh one",
+            expires.saturating_sub(now)
+        ));
+        let minted = mint_token(
+            &self.transport,
+            &self.req.repository_url,
+            &self.req.oidc,
+            self.commands,
+        )
+        .await
+        .map_err(|e| UploadError::Renew(Box::new(e)))?;
+        let c = Credentials {
+            user: "__token__".to_string(),
+            password: minted.token,
+        };
+        c.register(self.commands.secrets());
+        self.auth = Some(c);
+        self.expires = Some(minted.expires);
+        Ok(())
     }
 
     /// Reads (or re-reads, with `fresh`) the project's page, retrying transient errors.
@@ -379,20 +443,20 @@ impl Session<'_> {
         };
         let key = crate::metadata::normalize_name(dist.name());
         if fresh || !self.pages.contains_key(&key) {
-            let mut attempt = 1;
-            let files = loop {
-                match project_files(&self.clients.read, &index, dist.name(), self.index_auth())
-                    .await
-                {
-                    Ok(files) => break files,
-                    Err(e) if e.is_transient() && attempt < self.req.retry.attempts => {
-                        tracing::warn!("{e}; retrying");
-                        tokio::time::sleep(self.req.retry.delay(attempt)).await;
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(e),
-                }
-            };
+            let page = project_files(
+                &self.transport,
+                &index,
+                dist.name(),
+                self.index_credential(),
+            )
+            .await?;
+            if let Some(to) = &page.redirected_to {
+                self.commands.notice(&format!(
+                    "the index redirects `{}` to another host (`{to}`): taken as not on this index",
+                    dist.name()
+                ));
+            }
+            let files = page.files;
             self.pages.insert(key.clone(), files);
         }
         let Some(file) = self.pages[&key]
@@ -404,7 +468,17 @@ impl Session<'_> {
         };
         let sha256 = match file.sha256 {
             Some(sha) => sha,
-            None => download_sha256(&self.clients.read, &file.url, self.index_auth()).await?,
+            None => {
+                // The credential goes only to the index's own origin, never to a file URL the
+                // page names on another host.
+                let credential = self.index_credential();
+                match download_sha256(&self.transport, &file.url, credential, dist.hashes.size)
+                    .await?
+                {
+                    RemoteHash::Sha256(sha) => sha,
+                    RemoteHash::Longer => "(a longer file: not read to its end)".to_string(),
+                }
+            }
         };
         Ok(if sha256 == dist.hashes.sha256 {
             OnIndex::Same
@@ -454,6 +528,7 @@ impl Session<'_> {
         if self.req.dry_run {
             return Ok(FileStatus::WouldUpload);
         }
+        self.renew_token().await?;
         let form = UploadForm {
             fields,
             path: dist.file.path.clone(),
@@ -477,7 +552,8 @@ impl Session<'_> {
         let mut attempt = 1;
         let mut redirects = 0;
         loop {
-            let answer = send(&self.clients.upload, &url, form, self.auth.as_ref())
+            let credential = self.auth.as_ref().map(|a| a.for_origin(&url));
+            let (answer, outcome) = send(&self.transport, &url, form, credential)
                 .await
                 .map_err(|source| UploadError::Io {
                     path: dist.file.path.clone(),
@@ -503,34 +579,23 @@ impl Session<'_> {
                 Answer::Redirect { status, location } => {
                     if !same_origin(&url, &location) || redirects >= 5 {
                         return Err(UploadError::Redirect {
-                            from: url.to_string(),
-                            to: location.to_string(),
+                            from: self.transport.show(&url),
+                            to: self.transport.show(&location),
                         });
                     }
                     self.commands.warning(&format!(
-                        "the upload URL `{url}` answered {status}, redirecting to `{location}`; set `repository-url` to it"
+                        "the upload URL `{}` answered {status}, redirecting to `{}`; set `repository-url` to it",
+                        self.transport.show(&url),
+                        self.transport.show(&location)
                     ));
                     url = location;
                     redirects += 1;
                 }
                 Answer::Transient { reason } => {
-                    if attempt >= self.req.retry.attempts {
-                        return Err(UploadError::GaveUp {
-                            filename: dist.file.filename.clone(),
-                            attempts: attempt,
-                            reason,
-                        });
-                    }
-                    let delay = self.req.retry.delay(attempt);
                     self.commands.warning(&format!(
-                        "uploading `{}` failed ({reason}); checking the index and retrying in {:.1}s (attempt {} of {})",
-                        dist.file.filename,
-                        delay.as_secs_f64(),
-                        attempt + 1,
-                        self.req.retry.attempts
+                        "uploading `{}` failed ({reason}); retrying once the index shows the file is not there",
+                        dist.file.filename
                     ));
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
                     // The failed attempt may have landed: look before sending it again.
                     match self.lookup(dist, true).await {
                         Ok(OnIndex::Same) => return Ok(FileStatus::Uploaded),
@@ -538,12 +603,25 @@ impl Session<'_> {
                         Ok(OnIndex::Absent) => {}
                         Err(e) => tracing::warn!("re-checking the index failed: {e}"),
                     }
+                    let req = Request::post(url.clone());
+                    if !self
+                        .transport
+                        .pause_before_retry(&req, attempt, &outcome)
+                        .await
+                    {
+                        return Err(UploadError::GaveUp {
+                            filename: dist.file.filename.clone(),
+                            attempts: attempt,
+                            reason,
+                        });
+                    }
+                    attempt += 1;
                 }
                 Answer::Rejected { status, reason } => {
                     return Err(match status {
                         401 | 403 => UploadError::Auth { status, reason },
                         405 => UploadError::WrongUrl {
-                            url: url.to_string(),
+                            url: self.transport.show(&url),
                         },
                         _ => UploadError::Rejected {
                             filename: dist.file.filename.clone(),

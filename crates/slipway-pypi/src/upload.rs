@@ -2,14 +2,16 @@
 //! from disk with an exact Content-Length), progress lines, and what the answer means.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use reqwest::StatusCode;
+use futures_util::future::BoxFuture;
+use http::StatusCode;
+use slipway_http::{ByteStream, Credential, HttpError, Request, Source, Transport};
 use slipway_runner::progress::Progress;
+use tokio::io::AsyncReadExt as _;
 use url::Url;
-
-use crate::http::{Credentials, body_text};
 
 /// Everything sent for one file: the form fields in order, and the file as `content`.
 #[derive(Debug, Clone)]
@@ -68,35 +70,40 @@ impl UploadForm {
     pub fn content_length(&self) -> u64 {
         self.head().len() as u64 + self.size + self.tail().len() as u64
     }
+}
 
-    /// A fresh streaming body (each attempt opens the file again). The file is read in 256 KiB
-    /// chunks (each read is a round trip to tokio's blocking pool), with the runner's progress
-    /// lines (every ~10 % or 5 s, files over 8 MiB).
-    pub async fn body(&self) -> std::io::Result<reqwest::Body> {
-        let file = tokio::fs::File::open(&self.path).await?;
-        let head: std::io::Result<Bytes> = Ok(Bytes::from(self.head()));
-        let tail: std::io::Result<Bytes> = Ok(Bytes::from(self.tail()));
-        let total = self.size;
-        let mut progress = Progress::new(
-            format!("uploading {}", self.filename),
-            self.size,
-            self.in_actions,
-        );
-        let file = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(
-            move |chunk: std::io::Result<Bytes>| {
-                if let Ok(c) = &chunk {
-                    progress.advance(c.len() as u64);
-                    if progress.done() >= total {
-                        progress.finish();
+impl Source for UploadForm {
+    fn len(&self) -> u64 {
+        self.content_length()
+    }
+
+    /// The form's head, the file streamed from disk (with progress lines), and its tail.
+    fn open(&self) -> BoxFuture<'_, std::io::Result<ByteStream>> {
+        Box::pin(async move {
+            let file = tokio::fs::File::open(&self.path).await?;
+            let head: std::io::Result<Bytes> = Ok(Bytes::from(self.head()));
+            let tail: std::io::Result<Bytes> = Ok(Bytes::from(self.tail()));
+            let total = self.size;
+            let mut progress = Progress::new(
+                format!("uploading {}", self.filename),
+                self.size,
+                self.in_actions,
+            );
+            let file = tokio_util::io::ReaderStream::with_capacity(file.take(total), 256 * 1024)
+                .map(move |chunk: std::io::Result<Bytes>| {
+                    if let Ok(c) = &chunk {
+                        progress.advance(c.len() as u64);
+                        if progress.done() >= total {
+                            progress.finish();
+                        }
                     }
-                }
-                chunk
-            },
-        );
-        let stream = futures_util::stream::iter([head])
-            .chain(file)
-            .chain(futures_util::stream::iter([tail]));
-        Ok(reqwest::Body::wrap_stream(stream))
+                    chunk
+                });
+            let stream = futures_util::stream::iter([head])
+                .chain(file)
+                .chain(futures_util::stream::iter([tail]));
+            Ok(Box::pin(stream) as ByteStream)
+        })
     }
 }
 
@@ -173,66 +180,35 @@ pub fn classify(status: StatusCode, location: Option<Url>, reason: String) -> An
     }
 }
 
-/// Sends the form once to `url` and classifies the answer. A transport error (connection
-/// refused, reset, timeout) is [`Answer::Transient`]; reading the local file failing is an
-/// `Err`.
+/// Sends the form once to `url` (no redirect followed, no retry: the caller looks at the index
+/// between attempts) and classifies the answer. No usable answer (connection refused, reset, a
+/// broken time bound) is [`Answer::Transient`]; reading the local file failing is an `Err`.
 pub async fn send(
-    client: &reqwest::Client,
+    transport: &Transport,
     url: &Url,
     form: &UploadForm,
-    auth: Option<&Credentials>,
-) -> std::io::Result<Answer> {
-    let body = form.body().await?;
-    let mut request = client
-        .post(url.clone())
-        .header(reqwest::header::CONTENT_TYPE, form.content_type())
-        .header(reqwest::header::CONTENT_LENGTH, form.content_length())
-        .body(body);
-    if let Some(auth) = auth {
-        request = auth.apply(request);
-    }
-    let response = match request.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            return Ok(Answer::Transient {
-                reason: transport_reason(&e),
-            });
+    credential: Option<Credential>,
+) -> Result<(Answer, Result<slipway_http::Answer, HttpError>), std::io::Error> {
+    let req = Request::post(url.clone())
+        .credential(credential)
+        .source(&form.content_type(), Arc::new(form.clone()))
+        .once();
+    let outcome = transport.fetch(&req).await;
+    let answer = match &outcome {
+        Ok(a) => {
+            let location = a
+                .headers
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok());
+            classify(a.status, location, a.text())
         }
+        Err(HttpError::Source(e)) => return Err(std::io::Error::new(e.kind(), e.to_string())),
+        Err(e) => Answer::Transient {
+            reason: e.to_string(),
+        },
     };
-    let status = response.status();
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|l| url.join(l).ok());
-    let text = match response.text().await {
-        Ok(t) => t,
-        Err(e) if status.is_success() => {
-            tracing::debug!("could not read the upload answer's body: {e}");
-            String::new()
-        }
-        Err(e) => {
-            return Ok(Answer::Transient {
-                reason: transport_reason(&e),
-            });
-        }
-    };
-    Ok(classify(status, location, body_text(&text)))
-}
-
-/// A transport error with its causes, on one line (no URL credentials: we never put any in URLs).
-pub fn transport_reason(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
+    Ok((answer, outcome))
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ pub fn run_with_args(
         Invocation::Run => {}
     }
     init_tracing(&env);
-    // One crypto provider for every TLS client in the process (octocrab's and reqwest's).
+    // One crypto provider for every TLS client in the process (the transport's reqwest).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut action = Action::new(tool, env, inputs);
     let runtime = match tokio::runtime::Builder::new_current_thread()
