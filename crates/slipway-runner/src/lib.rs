@@ -12,6 +12,7 @@ pub mod event;
 pub mod inputs;
 pub mod outputs;
 pub mod progress;
+pub mod quote;
 pub mod report;
 pub mod summary;
 
@@ -23,6 +24,7 @@ pub use env::Env;
 pub use event::Event;
 pub use inputs::{InputError, InputKind, InputSpec, Inputs, Invocation};
 pub use outputs::{OutputSpec, Outputs};
+pub use quote::excerpt;
 pub use report::{HintExt, Rendered};
 pub use summary::Summary;
 
