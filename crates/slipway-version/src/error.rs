@@ -48,7 +48,7 @@ pub enum VersionError {
     },
     /// An unknown `version-source` value.
     #[error(
-        "unknown version source `{value}`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, pattern"
+        "unknown version source `{value}`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, file (with `version-file` and `version-pattern`)"
     )]
     UnknownSourceKind {
         /// The value given.
