@@ -249,7 +249,12 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
     let gh: GitHub = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
     let located = release::locate(&gh, request, &mut warnings)
         .await
-        .with_context(|| format!("cannot find or create the release for `{}`", request.tag))?;
+        .with_context(|| {
+            format!(
+                "cannot find or create the release for `{}`",
+                slipway_runner::excerpt(&request.tag)
+            )
+        })?;
     let mut notes = collected.aliases;
     notes.extend(located.notes.iter().cloned());
     let existing = match &located.release {

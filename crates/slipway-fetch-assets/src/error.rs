@@ -147,7 +147,7 @@ pub enum FetchError {
         size: u64,
     },
     /// A local file operation failed.
-    #[error("cannot {action} `{}`: {source}", path.display())]
+    #[error("cannot {action} `{}`: {source}", excerpt(&path.display().to_string()))]
     Io {
         /// What was being done.
         action: &'static str,

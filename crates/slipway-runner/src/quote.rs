@@ -7,19 +7,20 @@
 
 use std::borrow::Cow;
 
-/// Values up to this many characters are quoted whole; longer ones are cut.
-pub const MAX_QUOTED_CHARS: usize = 80;
+/// Values up to this many characters are quoted whole (the longest wheel names and most
+/// paths fit); longer ones are cut.
+pub const MAX_QUOTED_CHARS: usize = 200;
 /// Characters kept from the start of a value that is cut.
-const HEAD_CHARS: usize = 48;
+const HEAD_CHARS: usize = 140;
 /// Characters kept from the end of a value that is cut (file names end with what tells them
 /// apart: the version, the extension).
-const TAIL_CHARS: usize = 16;
+const TAIL_CHARS: usize = 40;
 /// A line of an error report longer than this many bytes is cut (see [`clip_line`]).
 pub const MAX_LINE_BYTES: usize = 2000;
 
 /// `value` as it may appear inside backticks in a message: control characters escaped
 /// (`\n` → `\\n`), and at most [`MAX_QUOTED_CHARS`] characters: a longer value keeps its first
-/// 48 and last 16 characters around `…`, followed by its size (`abc…xyz (102400 bytes)`).
+/// 140 and last 40 characters around `…`, followed by its size (`abc…xyz (102400 bytes)`).
 pub fn excerpt(value: &str) -> Cow<'_, str> {
     let count = value.chars().count();
     let plain = !value.chars().any(char::is_control);
@@ -76,15 +77,15 @@ mod tests {
     #[test]
     fn short_values_are_quoted_whole() {
         assert_eq!(excerpt("v1.2.0"), "v1.2.0");
-        let eighty = "x".repeat(MAX_QUOTED_CHARS);
-        assert_eq!(excerpt(&eighty), eighty);
+        let longest = "x".repeat(MAX_QUOTED_CHARS);
+        assert_eq!(excerpt(&longest), longest);
     }
 
     #[test]
     fn long_values_keep_head_tail_and_size() {
         let value = format!("{}{}", "a".repeat(100_000), "-1.0.tar.gz");
         let cut = excerpt(&value);
-        assert!(cut.len() < 120, "{cut}");
+        assert!(cut.len() < 210, "{cut}");
         assert!(cut.starts_with(&"a".repeat(HEAD_CHARS)), "{cut}");
         assert!(cut.ends_with("aaaaa-1.0.tar.gz (100011 bytes)"), "{cut}");
         // Cut at characters, not bytes.
