@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use slipway_github::github_asset_name;
+use slipway_runner::excerpt;
 use slipway_runner::progress::human_bytes;
 
 /// GitHub refuses release assets of 2 GiB and more.
@@ -34,7 +35,8 @@ pub struct LocalFile {
 pub enum FilesError {
     /// A pattern is not a valid glob.
     #[error(
-        "`files` pattern `{pattern}` is not a valid glob: {reason}\nhint: use shell-style globs such as `dist/*.whl`; separate patterns with newlines or commas"
+        "`files` pattern `{}` is not a valid glob: {reason}\nhint: use shell-style globs such as `dist/*.whl`; separate patterns with newlines or commas",
+        excerpt(pattern)
     )]
     BadPattern {
         /// The pattern.
@@ -44,7 +46,8 @@ pub enum FilesError {
     },
     /// A pattern matched nothing (with `fail-on-unmatched-files: true`).
     #[error(
-        "`files` pattern `{pattern}` matches no file\nhint: build the distributions before this step, check the path (relative to the workspace), or set `fail-on-unmatched-files: false`"
+        "`files` pattern `{}` matches no file\nhint: build the distributions before this step, check the path (relative to the workspace), or set `fail-on-unmatched-files: false`",
+        excerpt(pattern)
     )]
     Unmatched {
         /// The pattern.
@@ -52,7 +55,8 @@ pub enum FilesError {
     },
     /// No pattern matched anything.
     #[error(
-        "no file matches `files` (`{patterns}`): there is nothing to attach\nhint: build the distributions before this step (e.g. `uv build` or `python -m build`), or fix `files`"
+        "no file matches `files` (`{}`): there is nothing to attach\nhint: build the distributions before this step (e.g. `uv build` or `python -m build`), or fix `files`",
+        excerpt(patterns)
     )]
     NoFiles {
         /// The patterns, comma separated.
@@ -60,7 +64,8 @@ pub enum FilesError {
     },
     /// A pattern matched a directory.
     #[error(
-        "`{path}` (matched by `files` pattern `{pattern}`) is a directory, not a file\nhint: name the files inside it, e.g. `{path}/*`"
+        "`{path}` (matched by `files` pattern `{}`) is a directory, not a file\nhint: name the files inside it, e.g. `{path}/*`",
+        excerpt(pattern)
     )]
     Directory {
         /// The directory.
@@ -128,23 +133,36 @@ pub enum FilesError {
     },
 }
 
-/// The files matched by `patterns`, checked (not hashed yet), sorted by asset name, plus a warning
-/// for each pattern that matched nothing when `fail_on_unmatched` is false. Patterns are
-/// relative to the working directory (the workspace); `*` does not match a leading dot.
+/// What `files` matched: the files to attach, and what the run should say about them.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The files, checked (not hashed yet), sorted by asset name.
+    pub files: Vec<LocalFile>,
+    /// A warning for each pattern that matched nothing (with `fail-on-unmatched-files: false`).
+    pub warnings: Vec<String>,
+    /// A line for each file that is the same file as another under another name (a symlink):
+    /// both are attached, each under its own name, and the run says so.
+    pub aliases: Vec<String>,
+}
+
+/// The files matched by `patterns`, checked (not hashed yet), sorted by asset name. Patterns
+/// are relative to the working directory (the workspace); `*` does not match a leading dot.
+/// The same file matched twice under one asset name is one file; the same file under two
+/// names (a symlink beside its target) is attached under both, and listed in `aliases`.
 pub fn collect(
     patterns: &[String],
     fail_on_unmatched: bool,
     checksums: Option<&str>,
-) -> Result<(Vec<LocalFile>, Vec<String>), FilesError> {
+) -> Result<Collected, FilesError> {
     let options = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
         require_literal_leading_dot: true,
     };
-    let mut warnings = Vec::new();
-    // Canonical path → (shown path, pattern): the same file matched twice is one file.
-    let mut seen: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let mut found: Vec<(PathBuf, String, u64)> = Vec::new();
+    let mut collected = Collected::default();
+    // (canonical path, asset name) → shown path: the same file matched twice is one file.
+    let mut seen: BTreeMap<(PathBuf, String), String> = BTreeMap::new();
+    let mut found: Vec<(PathBuf, String, u64, String)> = Vec::new();
     for pattern in patterns {
         let paths = glob::glob_with(pattern, options).map_err(|e| FilesError::BadPattern {
             pattern: pattern.clone(),
@@ -178,9 +196,17 @@ pub fn collect(
                     human: human_bytes(meta.len()),
                 });
             }
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = github_asset_name(&file_name);
             let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if seen.insert(canonical, shown.clone()).is_none() {
-                found.push((path, shown, meta.len()));
+            if seen
+                .insert((canonical, name.clone()), shown.clone())
+                .is_none()
+            {
+                found.push((path, shown, meta.len(), name));
             }
         }
         if matched == 0 {
@@ -189,7 +215,10 @@ pub fn collect(
                     pattern: pattern.clone(),
                 });
             }
-            warnings.push(format!("`files` pattern `{pattern}` matches no file"));
+            collected.warnings.push(format!(
+                "`files` pattern `{}` matches no file",
+                excerpt(pattern)
+            ));
         }
     }
     if found.is_empty() {
@@ -197,14 +226,27 @@ pub fn collect(
             patterns: patterns.join(", "),
         });
     }
+    // Files reached under more than one asset name: each name is attached, and said.
+    let mut names_of: BTreeMap<&PathBuf, Vec<(&str, &str)>> = BTreeMap::new();
+    for ((canonical, name), shown) in &seen {
+        names_of
+            .entry(canonical)
+            .or_default()
+            .push((shown.as_str(), name.as_str()));
+    }
+    for names in names_of.values().filter(|n| n.len() > 1) {
+        let listed: Vec<String> = names
+            .iter()
+            .map(|(shown, name)| format!("`{shown}` as `{name}`"))
+            .collect();
+        collected.aliases.push(format!(
+            "{} are the same file (through a symlink); each name is attached as its own asset",
+            listed.join(" and ")
+        ));
+    }
     let manifest_name = checksums.map(github_asset_name);
     let mut by_name: BTreeMap<String, (PathBuf, String, u64)> = BTreeMap::new();
-    for (path, shown, size) in found {
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let name = github_asset_name(&file_name);
+    for (path, shown, size, name) in found {
         if manifest_name.as_deref() == Some(name.as_str()) {
             return Err(FilesError::ClashesWithManifest { name, path: shown });
         }
@@ -236,7 +278,8 @@ pub fn collect(
             manifest: false,
         });
     }
-    Ok((files, warnings))
+    collected.files = files;
+    Ok(collected)
 }
 
 /// Hashes each file that `wanted` selects and has no hash yet (size updated to the bytes

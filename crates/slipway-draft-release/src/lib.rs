@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use slipway_github::{GitHub, ReleasePatch};
-use slipway_runner::{Action, HintExt, InputSpec, OutputSpec, Tool};
+use slipway_runner::{Action, InputSpec, OutputSpec, Tool};
 use slipway_version::{ParsedVersion, Scheme};
 
 pub use report::Report;
@@ -27,8 +27,8 @@ pub static TOOL: Tool = Tool {
     title: "slipway draft-release",
     description: "Create or reuse one draft GitHub release for a version, attach the built files and a SHA256SUMS manifest, and converge on the same single draft however often it runs.",
     inputs: &[
-        InputSpec::string("version", "The version being released (PEP 440), e.g. the version output of version-bump.").required(),
-        InputSpec::string("tag", "The release tag; overrides tag-template."),
+        InputSpec::string("version", "The version being released (PEP 440), e.g. the version output of version-bump. A leading `v` written as in a tag (`v1.2.0`) is dropped with a notice: tag-template adds the tag's prefix.").required(),
+        InputSpec::string("tag", "The release tag; overrides tag-template. Checked against git's rules for tag names."),
         InputSpec::string("tag-template", "How the version becomes the tag; must contain {version}.").default("v{version}"),
         InputSpec::list("files", "Files to attach: globs relative to the workspace, newline or comma separated.").default("dist/*"),
         InputSpec::bool("fail-on-unmatched-files", true, "Fail when a files pattern matches nothing (otherwise a warning)."),
@@ -110,25 +110,46 @@ impl Request {
     /// Reads and validates every input (no network); errors name the input and the value.
     pub fn from_action(action: &Action) -> anyhow::Result<Self> {
         let i = &action.inputs;
-        let version = i.required("version")?;
-        let parsed = ParsedVersion::parse(&version, Scheme::Pep440)
-            .map_err(|e| i.invalid("version", &version, e.to_string()))
-            .hint("pass the version being released, e.g. `${{ steps.version.outputs.version }}` from version-bump")?;
+        let given = i.required("version")?;
+        let version = match slipway_version::strip_v_prefix(&given) {
+            Some(bare) => {
+                action.commands.notice(&format!(
+                    "input `version` is `{}`: using `{bare}`; the `v` belongs to the tag, which `tag-template` makes",
+                    slipway_runner::excerpt(&given)
+                ));
+                bare.to_string()
+            }
+            None => given,
+        };
+        let parsed = ParsedVersion::parse(&version, Scheme::Pep440).map_err(|e| {
+            i.invalid(
+                "version",
+                &version,
+                format!("{e}\nhint: pass the version being released, e.g. `${{{{ steps.version.outputs.version }}}}` from version-bump"),
+            )
+        })?;
         let tag_template = i
             .string("tag-template")
             .unwrap_or_else(|| "v{version}".into());
         let rendered = slipway_version::render_tag(&tag_template, &version)
-            .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))
-            .hint("write the template with `{version}`, e.g. `v{version}`")?;
-        let tag = i.string("tag").unwrap_or(rendered);
-        if tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(i.invalid("tag", &tag, "a tag cannot contain spaces"))
-                .hint("leave `tag` empty to use `tag-template`, or give a tag such as `v1.2.0`");
-        }
+            .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
+        let tag = match i.string("tag") {
+            Some(tag) => {
+                slipway_version::validate_tag(&tag)
+                    .map_err(|e| i.invalid("tag", &tag, e.to_string()))?;
+                tag
+            }
+            None => rendered,
+        };
         let files = i.list("files");
         if files.is_empty() {
-            return Err(i.invalid("files", "", "no pattern given"))
-                .hint("list the files to attach, e.g. `files: dist/*`");
+            return Err(i
+                .invalid(
+                    "files",
+                    "",
+                    "no pattern given\nhint: list the files to attach, e.g. `files: dist/*`",
+                )
+                .into());
         }
         let body_text = i.raw("body").filter(|b| !b.trim().is_empty());
         let body = match (body_text, i.string("body-path")) {
@@ -139,9 +160,13 @@ impl Request {
             }
             (Some(b), None) => Some(b),
             (None, Some(path)) => Some(
-                std::fs::read_to_string(&path)
-                    .map_err(|e| i.invalid("body-path", &path, format!("cannot read it: {e}")))
-                    .hint("`body-path` is relative to the workspace; write the notes file in an earlier step")?,
+                std::fs::read_to_string(&path).map_err(|e| {
+                    i.invalid(
+                        "body-path",
+                        &path,
+                        format!("cannot read it: {e}\nhint: `body-path` is relative to the workspace; write the notes file in an earlier step"),
+                    )
+                })?,
             ),
             (None, None) => None,
         };
@@ -155,8 +180,12 @@ impl Request {
         })?;
         let checksums = match i.string("checksums") {
             Some(name) if slipway_github::github_asset_name(&name).is_empty() => {
-                return Err(i.invalid("checksums", &name, "it is not a usable asset name"))
-                    .hint("use a plain file name such as `SHA256SUMS`, or an empty value to turn the manifest off");
+                return Err(i.invalid(
+                    "checksums",
+                    &name,
+                    "it is not a usable asset name\nhint: use a plain file name such as `SHA256SUMS`, or an empty value to turn the manifest off",
+                )
+                .into());
             }
             other => other,
         };
@@ -198,12 +227,16 @@ fn poll_interval(action: &Action) -> Duration {
 /// file is hashed while it uploads, GitHub's digest is checked against that hash, and the
 /// manifest is written from those hashes and uploaded after the files.
 pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report> {
-    let (mut files, unmatched) = files::collect(
+    let collected = files::collect(
         &request.files,
         request.fail_on_unmatched,
         request.checksums.as_deref(),
     )?;
-    let mut warnings = unmatched;
+    let mut files = collected.files;
+    let mut warnings = collected.warnings;
+    for alias in &collected.aliases {
+        action.commands.notice(alias);
+    }
     let temp_base = action
         .env
         .path(slipway_runner::env::RUNNER_TEMP)
@@ -216,8 +249,14 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
     let gh: GitHub = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
     let located = release::locate(&gh, request, &mut warnings)
         .await
-        .with_context(|| format!("cannot find or create the release for `{}`", request.tag))?;
-    let mut notes = located.notes.clone();
+        .with_context(|| {
+            format!(
+                "cannot find or create the release for `{}`",
+                slipway_runner::excerpt(&request.tag)
+            )
+        })?;
+    let mut notes = collected.aliases;
+    notes.extend(located.notes.iter().cloned());
     let existing = match &located.release {
         Some(r) => gh.list_assets(r.id).await?,
         None => Vec::new(),

@@ -12,7 +12,8 @@ use crate::Request;
 pub enum ReleaseError {
     /// The tag already has a published release and `allow-published` is off.
     #[error(
-        "the release for `{tag}` is already published ({url}); draft-release does not change a published release\nhint: raise the version for a new release, or set `allow-published: true` to attach missing files to the published one"
+        "the release for `{}` is already published ({url}); draft-release does not change a published release\nhint: raise the version for a new release, or set `allow-published: true` to attach missing files to the published one",
+        slipway_runner::excerpt(tag)
     )]
     Published {
         /// The tag.

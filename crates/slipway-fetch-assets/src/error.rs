@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use slipway_github::GitHubError;
+use slipway_runner::excerpt;
 
-/// Quotes names as `` `a`, `b` `` for messages.
+/// Quotes names as `` `a`, `b` `` for messages (each cut to a short excerpt).
 pub(crate) fn quoted(names: &[String]) -> String {
     names
         .iter()
-        .map(|n| format!("`{n}`"))
+        .map(|n| format!("`{}`", excerpt(n)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -34,7 +35,7 @@ pub enum FetchError {
         event: String,
     },
     /// No release has the tag.
-    #[error("no release has the tag `{tag}`{}{}", nearest_text(nearest), draft_text(*draft_only))]
+    #[error("no release has the tag `{}`{}{}", excerpt(tag), nearest_text(nearest), draft_text(*draft_only))]
     UnknownTag {
         /// The tag asked for.
         tag: String,
@@ -90,11 +91,26 @@ pub enum FetchError {
     /// `dir` exists and is not a directory.
     #[error(
         "`dir` `{}` exists and is not a directory\nhint: choose another `dir`, or remove that file",
-        dir.display()
+        excerpt(&dir.display().to_string())
     )]
     DirIsFile {
         /// The path.
         dir: PathBuf,
+    },
+    /// A relative `dir` that leads outside the workspace (through `..` or a symlink).
+    #[error(
+        "`dir` `{}` leads outside the workspace `{}` (to `{}`); nothing was written\nhint: keep `dir` inside the workspace (e.g. `dist`); to write elsewhere on purpose, give an absolute path",
+        excerpt(&dir.display().to_string()),
+        workspace.display(),
+        excerpt(&leads_to.display().to_string())
+    )]
+    DirOutsideWorkspace {
+        /// The path as given.
+        dir: PathBuf,
+        /// Where it resolves to.
+        leads_to: PathBuf,
+        /// The workspace (the working directory).
+        workspace: PathBuf,
     },
     /// The downloaded bytes are not the recorded ones.
     #[error(
@@ -131,7 +147,7 @@ pub enum FetchError {
         size: u64,
     },
     /// A local file operation failed.
-    #[error("cannot {action} `{}`: {source}", path.display())]
+    #[error("cannot {action} `{}`: {source}", excerpt(&path.display().to_string()))]
     Io {
         /// What was being done.
         action: &'static str,

@@ -313,7 +313,7 @@ impl Fetcher<'_> {
     /// A new temporary file for `name` in `dir` (deleted when dropped).
     fn temp_file(&self, name: &str) -> Result<tempfile::NamedTempFile, FetchError> {
         tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&crate::names::temp_prefix(name))
             .suffix(PART_SUFFIX)
             .tempfile_in(self.dir)
             .map_err(io_err("create a temporary file in", self.dir))

@@ -35,7 +35,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("include-drafts", true, "Let tag match a draft release (found by paging the release list; needs a token with push access)."),
         InputSpec::list("patterns", "Globs over asset names to fetch, newline or comma separated.").default("*"),
         InputSpec::list("exclude", "Globs over asset names to leave out."),
-        InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing).").default("dist"),
+        InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing). A relative path may not lead outside the workspace (through `..` or a symlink); give an absolute path to write elsewhere on purpose.").default("dist"),
         InputSpec::bool("verify", true, "Check each file's SHA-256 against the asset's digest and the checksums manifest; a mismatch fails and leaves no file."),
         InputSpec::string("checksums", "Name of the checksums asset (sha256sum format) to verify against; empty to use only GitHub's digests.").default("SHA256SUMS"),
         InputSpec::string("concurrency", "How many files download at once (1 to 64).").default("4"),

@@ -22,6 +22,21 @@ pub fn unsafe_reason(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The most bytes of an asset's name kept in the name of its temporary download file.
+const TEMP_NAME_BYTES: usize = 64;
+
+/// The start of the name of the temporary file `name` downloads into: `.`, the asset name
+/// cut to at most 64 bytes (at a character boundary), and `.`. With the random part and the
+/// suffix the temporary file adds, its name stays far under the 255 bytes a file name may
+/// have, however long the asset name is (up to 255 bytes itself).
+pub fn temp_prefix(name: &str) -> String {
+    let mut end = name.len().min(TEMP_NAME_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(".{}.", &name[..end])
+}
+
 /// Include and exclude globs over asset names (`*`, `?`, `[…]`), matched case-sensitively.
 #[derive(Debug, Clone)]
 pub struct NameFilter {
@@ -29,17 +44,42 @@ pub struct NameFilter {
     exclude: Vec<Pattern>,
 }
 
-fn compile(globs: &[String]) -> Result<Vec<Pattern>, String> {
+/// A glob that does not parse, and the parser's complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadGlob {
+    /// The glob as given.
+    pub glob: String,
+    /// Why it does not parse.
+    pub reason: String,
+}
+
+impl BadGlob {
+    /// The reason and the fix, for an input error about `input`.
+    pub fn explain(&self, input: &str) -> String {
+        format!(
+            "`{}` is not a valid glob: {}\nhint: `{input}` takes shell-style globs over asset names (`*`, `?`, `[abc]`, `[!abc]`), e.g. `*.whl`; write a literal `[` as `[[]`",
+            slipway_runner::excerpt(&self.glob),
+            self.reason
+        )
+    }
+}
+
+fn compile(globs: &[String]) -> Result<Vec<Pattern>, BadGlob> {
     globs
         .iter()
-        .map(|g| Pattern::new(g).map_err(|e| format!("`{g}` is not a valid glob: {}", e.msg)))
+        .map(|g| {
+            Pattern::new(g).map_err(|e| BadGlob {
+                glob: g.clone(),
+                reason: e.msg.to_string(),
+            })
+        })
         .collect()
 }
 
 impl NameFilter {
     /// Compiles the globs; an empty `patterns` list means every asset. The error names the
     /// glob that does not parse.
-    pub fn new(patterns: &[String], exclude: &[String]) -> Result<Self, String> {
+    pub fn new(patterns: &[String], exclude: &[String]) -> Result<Self, BadGlob> {
         Ok(Self {
             patterns: compile(patterns)?,
             exclude: compile(exclude)?,
@@ -99,6 +139,17 @@ mod tests {
         let all = NameFilter::new(&[], &[]).unwrap();
         assert!(all.matches("anything"));
         let err = NameFilter::new(&s(&["[*.whl"]), &[]).unwrap_err();
-        assert!(err.contains("`[*.whl`"), "{err}");
+        assert_eq!(err.glob, "[*.whl");
+        assert!(err.explain("patterns").contains("\nhint: `patterns` takes"));
+    }
+
+    #[test]
+    fn temporary_names_stay_short_whatever_the_asset_name() {
+        assert_eq!(temp_prefix("a.whl"), ".a.whl.");
+        let long = "x".repeat(255);
+        assert_eq!(temp_prefix(&long).len(), 66);
+        let wide = "é".repeat(100);
+        let p = temp_prefix(&wide);
+        assert!(p.len() <= 66 && p.ends_with("é."), "{p}");
     }
 }

@@ -1,6 +1,6 @@
 //! The validated request, built from the inputs (and the event payload when no release is named).
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use slipway_runner::{Action, HintExt};
 
@@ -40,14 +40,23 @@ pub struct Request {
     pub dry_run: bool,
 }
 
+/// Downloads at once when `concurrency` is empty.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 fn parse_concurrency(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+    let hint = format!(
+        "\nhint: `concurrency` is how many files download at once: a whole number such as {DEFAULT_CONCURRENCY} (the default)"
+    );
+    match s.parse::<u64>() {
+        Ok(n) if (1..=MAX_CONCURRENCY as u64).contains(&n) => Ok(n as usize),
         Ok(_) => Err(format!(
-            "expected a whole number from 1 to {MAX_CONCURRENCY}\nhint: `concurrency` is how many files download at once; 4 is a good default"
+            "expected a whole number from 1 to {MAX_CONCURRENCY}{hint}"
+        )),
+        Err(_) if s.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
+            "expected a whole number from 1 to {MAX_CONCURRENCY}, and this one is far larger{hint}"
         )),
         Err(_) => Err(format!(
-            "expected a whole number from 1 to {MAX_CONCURRENCY}"
+            "expected a whole number from 1 to {MAX_CONCURRENCY}, written in decimal digits{hint}"
         )),
     }
 }
@@ -56,7 +65,59 @@ fn parse_id(s: &str) -> Result<u64, String> {
     s.parse::<u64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| "expected a release's numeric id".to_string())
+        .ok_or_else(|| {
+            "expected a release's numeric id, e.g. `123456789`\nhint: the id is the number at the end of the release's API URL (`…/releases/{id}`), e.g. the `release-id` output of draft-release; to choose a release by its tag, use `tag`".to_string()
+        })
+}
+
+/// `path` with `.` and `..` parts folded away, without looking at the disk.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Where `dir` leads when it is relative: resolved against `base` one part at a time, each
+/// symlink followed as the kernel would (a dangling one by its target's text). `Err` holds
+/// where it leads when that is outside `base`.
+fn resolve_inside(base: &Path, dir: &Path) -> Result<PathBuf, PathBuf> {
+    let root = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let mut at = root.clone();
+    for part in dir.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                at.pop();
+            }
+            Component::Normal(name) => {
+                let next = at.join(name);
+                let is_link =
+                    std::fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
+                at = if is_link {
+                    std::fs::canonicalize(&next).unwrap_or_else(|_| {
+                        let target = std::fs::read_link(&next).unwrap_or_default();
+                        lexical(&at.join(target))
+                    })
+                } else {
+                    next
+                };
+            }
+            Component::RootDir | Component::Prefix(_) => return Ok(dir.to_path_buf()),
+        }
+    }
+    if at.starts_with(&root) {
+        Ok(at)
+    } else {
+        Err(at)
+    }
 }
 
 impl Request {
@@ -66,6 +127,9 @@ impl Request {
     pub fn from_action(action: &Action) -> anyhow::Result<Self> {
         let i = &action.inputs;
         let tag = i.string("tag");
+        if let Some(tag) = &tag {
+            slipway_version::validate_tag(tag).map_err(|e| i.invalid("tag", tag, e.to_string()))?;
+        }
         let id = i.parsed("release-id", parse_id)?;
         let latest = i.bool("latest")?;
         let given: Vec<String> = [
@@ -89,16 +153,27 @@ impl Request {
         let patterns = i.list("patterns");
         let exclude = i.list("exclude");
         NameFilter::new(&patterns, &[])
-            .map_err(|e| i.invalid("patterns", &patterns.join(", "), e))?;
+            .map_err(|e| i.invalid("patterns", &e.glob, e.explain("patterns")))?;
         let filter = NameFilter::new(&patterns, &exclude)
-            .map_err(|e| i.invalid("exclude", &exclude.join(", "), e))?;
+            .map_err(|e| i.invalid("exclude", &e.glob, e.explain("exclude")))?;
         let dir = PathBuf::from(i.string("dir").unwrap_or_else(|| "dist".into()));
+        if !dir.is_absolute() {
+            let workspace = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            if let Err(leads_to) = resolve_inside(&workspace, &dir) {
+                return Err(FetchError::DirOutsideWorkspace {
+                    dir,
+                    leads_to,
+                    workspace,
+                }
+                .into());
+            }
+        }
         if dir.exists() && !dir.is_dir() {
             return Err(FetchError::DirIsFile { dir }.into());
         }
         let concurrency = i
             .parsed("concurrency", parse_concurrency)?
-            .ok_or_else(|| i.invalid("concurrency", "", "expected a whole number from 1 to 64"))?;
+            .unwrap_or(DEFAULT_CONCURRENCY);
         let tag_template = i
             .string("tag-template")
             .unwrap_or_else(|| "v{version}".into());
@@ -144,4 +219,49 @@ fn from_event(action: &Action) -> anyhow::Result<Selector> {
         }
     }
     Err(FetchError::NoSelector { event: name }.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_must_stay_inside_the_base() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("ws");
+        std::fs::create_dir_all(base.join("real")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("outside"), base.join("out")).unwrap();
+        std::os::unix::fs::symlink("real", base.join("in")).unwrap();
+        std::os::unix::fs::symlink("../gone", base.join("dangling")).unwrap();
+        let root = std::fs::canonicalize(&base).unwrap();
+        let inside = |d: &str| resolve_inside(&base, Path::new(d));
+        assert_eq!(inside("dist"), Ok(root.join("dist")));
+        assert_eq!(inside("./a/../dist"), Ok(root.join("dist")));
+        assert_eq!(inside("in/x"), Ok(root.join("real/x")));
+        assert_eq!(inside("."), Ok(root.clone()));
+        assert_eq!(inside("../ws/dist"), Ok(root.join("dist")));
+        let outside = std::fs::canonicalize(tmp.path().join("outside")).unwrap();
+        assert_eq!(inside("out/dist"), Err(outside.join("dist")));
+        assert_eq!(inside("in/../../x"), Err(root.parent().unwrap().join("x")));
+        assert_eq!(inside("dangling"), Err(root.parent().unwrap().join("gone")));
+        assert_eq!(inside("../x"), Err(root.parent().unwrap().join("x")));
+    }
+
+    #[test]
+    fn concurrency_rejections_say_why_with_a_hint() {
+        assert_eq!(parse_concurrency("8"), Ok(8));
+        for bad in [
+            "0",
+            "65",
+            "-1",
+            "4.5",
+            "0x10",
+            "99999999999999999999999",
+            "four",
+        ] {
+            let err = parse_concurrency(bad).unwrap_err();
+            assert!(err.contains("\nhint: `concurrency`"), "{bad}: {err}");
+        }
+    }
 }

@@ -115,8 +115,24 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         None => slipway_pypi::derive_index_url(&repository_url),
     };
     let trusted_publishing = i
-        .parsed("trusted-publishing", |v| v.parse::<TrustedPublishing>())?
+        .parsed("trusted-publishing", |v| {
+            v.parse::<TrustedPublishing>().map_err(|e| {
+                format!("{e}\nhint: `auto` (the default) uses trusted publishing when `password` is empty; `always` requires it; `never` requires `password`")
+            })
+        })?
         .unwrap_or_default();
+    let expected_version = i.string("expected-version");
+    if let Some(v) = &expected_version {
+        if let Err(e) = v.parse::<pep440_rs::Version>() {
+            return Err(i
+                .invalid(
+                    "expected-version",
+                    v,
+                    format!("it is not a PEP 440 version: {e}\nhint: write it as `1.2.3` (a leading `v` is accepted), e.g. the `version` output of fetch-assets"),
+                )
+                .into());
+        }
+    }
     let password = i.secret("password", &action.commands);
     let request_token = action
         .env
@@ -138,7 +154,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         trusted_publishing,
         local: LocalOptions {
             verify_metadata: i.bool("verify-metadata")?,
-            expected_version: i.string("expected-version"),
+            expected_version,
             attestations: i.bool("attestations")?,
         },
         skip_existing: i.bool("skip-existing")?,

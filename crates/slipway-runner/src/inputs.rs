@@ -9,6 +9,7 @@ use secrecy::SecretString;
 
 use crate::commands::Commands;
 use crate::env::{Env, input_var};
+use crate::quote::excerpt;
 
 /// What kind of value an input takes; used for validation, `--help` and the generated docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +139,8 @@ pub enum InputError {
     },
     /// A boolean input has a value that is not one of the six spellings the runner accepts.
     #[error(
-        "input `{name}` must be a boolean, got `{value}`\nhint: use one of true, True, TRUE, false, False, FALSE"
+        "input `{name}` must be a boolean, got `{}`\nhint: use one of true, True, TRUE, false, False, FALSE",
+        excerpt(value)
     )]
     NotBool {
         /// The input.
@@ -146,31 +148,38 @@ pub enum InputError {
         /// What was given.
         value: String,
     },
-    /// An input value failed a tool-specific check.
-    #[error("input `{name}` has an invalid value `{value}`: {reason}")]
+    /// An input value failed a tool-specific check. Built by [`Inputs::invalid`] and
+    /// [`Inputs::parsed`], which make sure the reason ends with a `hint:` line.
+    #[error("input `{name}` has an invalid value `{}`: {reason}", excerpt(value))]
     Invalid {
         /// The input.
         name: String,
         /// What was given.
         value: String,
-        /// Why it is wrong (may end with a `hint:` line).
+        /// Why it is wrong, ending with a `hint:` line.
         reason: String,
     },
     /// A command-line flag that the tool does not declare.
-    #[error("unknown option `{flag}`\nhint: run with --help to list the inputs")]
+    #[error(
+        "unknown option `{}`\nhint: run with --help to list the inputs",
+        excerpt(flag)
+    )]
     UnknownFlag {
         /// The flag as typed.
         flag: String,
     },
     /// A command-line flag without its value.
-    #[error("option `--{name}` needs a value")]
+    #[error(
+        "option `--{name}` needs a value\nhint: write `--{name} VALUE` or `--{name}=VALUE` (an empty value: `--{name}=`)"
+    )]
     FlagNeedsValue {
         /// The input.
         name: String,
     },
     /// A positional argument (the tools take none).
     #[error(
-        "unexpected argument `{arg}`\nhint: inputs are passed as `--name value`; run with --help"
+        "unexpected argument `{}`\nhint: inputs are passed as `--name value`; run with --help",
+        excerpt(arg)
     )]
     Positional {
         /// The argument.
@@ -350,7 +359,8 @@ impl Inputs {
         Some(SecretString::from(value))
     }
 
-    /// Parses the value with `parse`, turning its error into [`InputError::Invalid`].
+    /// Parses the value with `parse`, turning its error into [`InputError::Invalid`] (as
+    /// [`Inputs::invalid`] does). `None` when the input is empty: the caller's default applies.
     pub fn parsed<T>(
         &self,
         name: &str,
@@ -358,22 +368,31 @@ impl Inputs {
     ) -> Result<Option<T>, InputError> {
         match self.string(name) {
             None => Ok(None),
-            Some(value) => parse(&value)
-                .map(Some)
-                .map_err(|reason| InputError::Invalid {
-                    name: name.to_string(),
-                    value,
-                    reason,
-                }),
+            Some(value) => match parse(&value) {
+                Ok(parsed) => Ok(Some(parsed)),
+                Err(reason) => Err(self.invalid(name, &value, reason)),
+            },
         }
     }
 
-    /// An [`InputError::Invalid`] for this input and value.
+    /// An [`InputError::Invalid`] for this input and value. `reason` says what is wrong and
+    /// should end with a `hint:` line; without one, the input's declared description becomes
+    /// the hint, so that no rejection is left without one. A long value quoted inside `reason`
+    /// is cut to its [`excerpt`] there too.
     pub fn invalid(&self, name: &str, value: &str, reason: impl Into<String>) -> InputError {
+        let mut reason: String = reason.into();
+        let short = excerpt(value);
+        if short != value && !value.is_empty() {
+            reason = reason.replace(value, &short);
+        }
+        if !reason.lines().any(|l| l.trim_start().starts_with("hint: ")) {
+            let spec = self.spec(name);
+            reason.push_str(&format!("\nhint: `{}`: {}", spec.name, spec.description));
+        }
         InputError::Invalid {
             name: name.to_string(),
             value: value.to_string(),
-            reason: reason.into(),
+            reason,
         }
     }
 }
@@ -488,6 +507,37 @@ mod tests {
         assert!(
             missing.starts_with("input `version` is required"),
             "{missing}"
+        );
+    }
+
+    #[test]
+    fn every_rejection_has_a_hint_and_quotes_a_short_value() {
+        let i = inputs(&[], &[]);
+        let plain = i.invalid("checksums", "x/y", "not a file name").to_string();
+        assert_eq!(
+            plain,
+            "input `checksums` has an invalid value `x/y`: not a file name\nhint: `checksums`: c"
+        );
+        let own = i
+            .invalid("checksums", "x", "bad\nhint: use `SUMS`")
+            .to_string();
+        assert_eq!(own.matches("hint:").count(), 1, "{own}");
+        let huge = "9".repeat(100_000);
+        let err = i
+            .invalid("checksums", &huge, format!("`{huge}` is too big"))
+            .to_string();
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
+        assert!(err.contains("(100000 bytes)"), "{err}");
+        let forged = i
+            .invalid("checksums", "a\nhint: forged", "no good")
+            .to_string();
+        assert!(!forged.contains("\nhint: forged"), "{forged}");
+        let needs = Inputs::parse(SPECS, ["--checksums".to_string()], Env::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            needs.contains("\nhint: write `--checksums VALUE`"),
+            "{needs}"
         );
     }
 

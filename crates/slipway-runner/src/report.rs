@@ -106,10 +106,17 @@ impl Rendered {
     }
 }
 
-/// Prints the report for `err` (annotation in Actions, plain text locally), redacting secrets.
+/// Prints the report for `err` (annotation in Actions, plain text locally), redacting secrets,
+/// then cutting any line longer than [`crate::quote::MAX_LINE_BYTES`] (after redaction, so a
+/// cut can never leave half a secret unmasked).
 pub fn report(tool: &str, err: &anyhow::Error, commands: &Commands) {
     let rendered = Rendered::of(err);
-    let text = commands.redact(&rendered.to_text());
+    let text = commands
+        .redact(&rendered.to_text())
+        .lines()
+        .map(crate::quote::clip_line)
+        .collect::<Vec<_>>()
+        .join("\n");
     if commands.in_actions() {
         // The annotation carries the whole report; the log line repeats it readably.
         let body = text.strip_prefix("error: ").unwrap_or(&text);

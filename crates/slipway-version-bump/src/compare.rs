@@ -32,7 +32,7 @@ impl FromStr for CompareTo {
             "previous-commit" => Ok(Self::PreviousCommit),
             "none" => Ok(Self::None),
             _ => Err(
-                "expected one of `latest-release`, `latest-tag`, `previous-commit`, `none`"
+                "expected one of `latest-release`, `latest-tag`, `previous-commit`, `none`\nhint: `latest-release` (the default) compares with the highest version among published releases; `none` reads the version without any request"
                     .to_string(),
             ),
         }

@@ -70,7 +70,7 @@ fn parse_scheme(s: &str) -> Result<Scheme, String> {
     match s.to_ascii_lowercase().as_str() {
         "pep440" | "pep-440" => Ok(Scheme::Pep440),
         "semver" => Ok(Scheme::Semver),
-        _ => Err("expected `pep440` or `semver`".to_string()),
+        _ => Err("expected `pep440` or `semver`\nhint: `pep440` (the default) orders versions as pip and PyPI do (`1.0rc1 < 1.0 < 1.0.post1`); `semver` follows semver.org".to_string()),
     }
 }
 
@@ -81,7 +81,7 @@ impl Request {
         let project = PathBuf::from(i.string("path").unwrap_or_else(|| ".".into()));
         if !project.is_dir() {
             let shown = project.display().to_string();
-            return Err(i.invalid("path", &shown, "no such directory")).hint("`path` is relative to the workspace; check out the repository first (actions/checkout)");
+            return Err(i.invalid("path", &shown, "no such directory\nhint: `path` is relative to the workspace; check out the repository first (actions/checkout)").into());
         }
         let kind: SourceKind = i
             .parsed("version-source", |s| {
@@ -115,7 +115,7 @@ impl Request {
         let repository = match i.string("repository") {
             Some(r) => Some(RepoSlug::parse(&r).map_err(|e| i.invalid("repository", &r, e))?),
             None if compare_to != CompareTo::None => {
-                return Err(i.invalid("repository", "", "empty")).hint("set `repository: owner/name` (GITHUB_REPOSITORY locally), or use `compare-to: none`");
+                return Err(i.invalid("repository", "", "empty\nhint: set `repository: owner/name` (GITHUB_REPOSITORY locally), or use `compare-to: none`").into());
             }
             None => None,
         };

@@ -1,5 +1,8 @@
 //! The one error type of this crate; every message names the file or value it is about.
 
+/// git's ref-name rules (`git check-ref-format`), as the hint of every tag error states them.
+const TAG_RULES: &str = "a tag follows git's rules for ref names: no spaces or control characters, none of `~ ^ : ? * [ \\`, no `..` or `@{`, no `/` at either end or twice in a row, no `.` at the end, and no `/`-separated part that starts with `.` or ends with `.lock`";
+
 /// Why a version could not be read, parsed or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum VersionError {
@@ -14,16 +17,38 @@ pub enum VersionError {
         reason: String,
     },
     /// A tag template is malformed.
-    #[error("invalid tag template `{template}`: {reason}")]
+    #[error(
+        "invalid tag template `{template}`: {reason}\nhint: write the tag with `{{version}}` where the version goes, e.g. `v{{version}}` or `release-{{version}}` (`{{major}}`, `{{minor}}` and `{{patch}}` may be used besides)"
+    )]
     InvalidTemplate {
         /// The template.
         template: String,
         /// What is wrong with it.
         reason: String,
     },
+    /// A tag template that makes a tag git refuses (see [`crate::validate_tag`]).
+    #[error(
+        "invalid tag template `{template}`: it makes the tag `{tag}`, which is not a valid git tag name: {reason}\nhint: {TAG_RULES}"
+    )]
+    TemplateMakesBadTag {
+        /// The template.
+        template: String,
+        /// The tag it made.
+        tag: String,
+        /// The first rule the tag breaks.
+        reason: String,
+    },
+    /// A tag name that git refuses (see [`crate::validate_tag`]).
+    #[error("`{tag}` is not a valid git tag name: {reason}\nhint: {TAG_RULES}")]
+    InvalidTag {
+        /// The tag.
+        tag: String,
+        /// The first rule it breaks.
+        reason: String,
+    },
     /// An unknown `version-source` value.
     #[error(
-        "unknown version source `{value}`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, pattern"
+        "unknown version source `{value}`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, file (with `version-file` and `version-pattern`)"
     )]
     UnknownSourceKind {
         /// The value given.

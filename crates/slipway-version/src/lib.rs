@@ -2,7 +2,8 @@
 //!
 //! - [`ParsedVersion`] parses and orders versions under PEP 440 or SemVer; [`bump_kind`] says
 //!   which part changed between two versions.
-//! - [`render_tag`] / [`version_from_tag`] map versions to tags and back through a template.
+//! - [`render_tag`] / [`version_from_tag`] map versions to tags and back through a template;
+//!   [`validate_tag`] is the one check of a tag name (git's ref-name rules).
 //! - [`find_version`] reads the version from a project's files ([`LocalFiles`] for the checkout,
 //!   [`MapFiles`] for contents fetched at another commit), trying the build backends' own rules.
 
@@ -16,4 +17,4 @@ pub use error::VersionError;
 pub use files::{Files, LocalFiles, MapFiles};
 pub use scheme::{BumpKind, ParsedVersion, Scheme, bump_kind};
 pub use source::{Found, SourceKind, SourceRequest, find_version};
-pub use tag::{render_tag, version_from_tag};
+pub use tag::{MAX_TAG_PART_BYTES, render_tag, strip_v_prefix, validate_tag, version_from_tag};

@@ -1,4 +1,5 @@
-//! Tag templates: `v{version}` ↔ `v1.2.0`.
+//! Tags: templates (`v{version}` ↔ `v1.2.0`) and the one check of a tag name, shared by every
+//! tool that takes or makes a tag.
 
 use crate::VersionError;
 
@@ -68,7 +69,81 @@ fn release_numbers(version: &str) -> [Option<u64>; 3] {
     out
 }
 
+/// The longest `/`-separated part of a tag, in bytes: git keeps each tag as a file (and each
+/// part before a `/` as a directory) under `.git/refs/tags`, and file names stop at 255 bytes.
+pub const MAX_TAG_PART_BYTES: usize = 255;
+
+/// Checks `tag` against git's rules for ref names (`git check-ref-format`), the rules GitHub
+/// applies to the tag of a release; the error names the first rule it breaks. Every slipway
+/// tool that takes or makes a tag checks it here, so a tag one tool accepts the others accept.
+pub fn validate_tag(tag: &str) -> Result<(), VersionError> {
+    let reason = tag_problem(tag);
+    match reason {
+        None => Ok(()),
+        Some(reason) => Err(VersionError::InvalidTag {
+            tag: tag.to_string(),
+            reason,
+        }),
+    }
+}
+
+/// The first ref-name rule `tag` breaks, in words; `None` for a valid tag.
+fn tag_problem(tag: &str) -> Option<String> {
+    if tag.is_empty() {
+        return Some("it is empty".into());
+    }
+    if let Some(c) = tag.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Some(if c == ' ' {
+            "it contains a space".into()
+        } else {
+            format!("it contains the character {}", c.escape_default())
+        });
+    }
+    if let Some(c) = tag.chars().find(|c| "~^:?*[\\".contains(*c)) {
+        return Some(format!("it contains `{c}`"));
+    }
+    for (bad, what) in [("..", "`..`"), ("@{", "`@{`"), ("//", "`//`")] {
+        if tag.contains(bad) {
+            return Some(format!("it contains {what}"));
+        }
+    }
+    if tag == "@" {
+        return Some("it is `@` alone".into());
+    }
+    if tag.starts_with('/') || tag.ends_with('/') {
+        return Some("it starts or ends with `/`".into());
+    }
+    if tag.ends_with('.') {
+        return Some("it ends with `.`".into());
+    }
+    for part in tag.split('/') {
+        if part.starts_with('.') {
+            return Some("it (or a `/`-separated part of it) starts with `.`".into());
+        }
+        if part.ends_with(".lock") {
+            return Some("it (or a `/`-separated part of it) ends with `.lock`".into());
+        }
+        if part.len() > MAX_TAG_PART_BYTES {
+            return Some(format!(
+                "it (or a `/`-separated part of it) is longer than {MAX_TAG_PART_BYTES} bytes, too long for git to store"
+            ));
+        }
+    }
+    None
+}
+
+/// The version a `version` input means when it is written like a tag: `v1.2.0` → `1.2.0`
+/// (`v` or `V` followed by a digit, as PEP 440 itself normalises it); `None` when it has no
+/// such prefix. Tools that put a version into a tag template drop the `v` (with a notice)
+/// rather than make `vv1.2.0`.
+pub fn strip_v_prefix(version: &str) -> Option<&str> {
+    version
+        .strip_prefix(['v', 'V'])
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 /// Renders a tag from a template with `{version}` (required), `{major}`, `{minor}`, `{patch}`.
+/// A template that makes a tag git refuses ([`validate_tag`]) is an invalid template.
 pub fn render_tag(template: &str, version: &str) -> Result<String, VersionError> {
     let pieces = pieces(template)?;
     let numbers = release_numbers(version);
@@ -92,6 +167,13 @@ pub fn render_tag(template: &str, version: &str) -> Result<String, VersionError>
                 out.push_str(&n.to_string());
             }
         }
+    }
+    if let Some(reason) = tag_problem(&out) {
+        return Err(VersionError::TemplateMakesBadTag {
+            template: template.to_string(),
+            tag: out,
+            reason,
+        });
     }
     Ok(out)
 }

@@ -1,7 +1,8 @@
 //! Version parsing, ordering, bump kinds and tag templates.
 
 use slipway_version::{
-    BumpKind, ParsedVersion, Scheme, VersionError, bump_kind, render_tag, version_from_tag,
+    BumpKind, ParsedVersion, Scheme, VersionError, bump_kind, render_tag, strip_v_prefix,
+    validate_tag, version_from_tag,
 };
 
 fn pep(v: &str) -> ParsedVersion {
@@ -156,9 +157,10 @@ fn tag_templates() {
     assert_eq!(render_tag("{version}-{patch}", "2").unwrap(), "2-0");
     let err = render_tag("v{major}", "1.0").unwrap_err();
     assert!(matches!(err, VersionError::InvalidTemplate { .. }));
-    assert_eq!(
-        err.to_string(),
-        "invalid tag template `v{major}`: it must contain `{version}`"
+    assert!(
+        err.to_string()
+            .starts_with("invalid tag template `v{major}`: it must contain `{version}`\nhint: "),
+        "{err}"
     );
     assert!(
         render_tag("v{ver}", "1")
@@ -196,4 +198,62 @@ fn tag_templates() {
         version_from_tag("{version}.x", "1.0.x").as_deref(),
         Some("1.0")
     );
+}
+
+#[test]
+fn tag_names_follow_git_rules_and_templates_cannot_make_bad_ones() {
+    for ok in [
+        "v1.2.0",
+        "release/3.4/3.4.5rc1",
+        "nightly-1.0.dev3",
+        "v1.0+local.7",
+        "@v1",
+        "a.b",
+    ] {
+        assert!(validate_tag(ok).is_ok(), "{ok}");
+    }
+    let long = "x".repeat(256);
+    for (bad, why) in [
+        ("", "it is empty"),
+        ("v 1.0", "it contains a space"),
+        ("v1\t0", "the character \\t"),
+        ("v1~1", "`~`"),
+        ("v1^", "`^`"),
+        ("a:b", "`:`"),
+        ("v1?", "`?`"),
+        ("v*", "`*`"),
+        ("v[1]", "`[`"),
+        ("a\\b", "`\\`"),
+        ("v1..2", "`..`"),
+        ("v@{1}", "`@{`"),
+        ("a//b", "`//`"),
+        ("@", "`@` alone"),
+        ("/v1", "starts or ends with `/`"),
+        ("v1/", "starts or ends with `/`"),
+        ("v1.", "ends with `.`"),
+        (".v1", "starts with `.`"),
+        ("rel/.v1", "starts with `.`"),
+        ("v1.lock", "ends with `.lock`"),
+        (long.as_str(), "longer than 255 bytes"),
+    ] {
+        let err = validate_tag(bad).unwrap_err().to_string();
+        assert!(err.contains(why), "{bad:?}: {err}");
+        assert!(err.contains("\nhint: a tag follows git's rules"), "{err}");
+    }
+    let err = render_tag("release {version}", "1.2.0").unwrap_err();
+    assert!(
+        matches!(err, VersionError::TemplateMakesBadTag { ref tag, .. } if tag == "release 1.2.0"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("it contains a space"), "{err}");
+    assert_eq!(version_from_tag("release {version}", "release 1.0"), None);
+}
+
+#[test]
+fn a_v_before_a_version_is_a_tag_prefix() {
+    assert_eq!(strip_v_prefix("v1.2.0"), Some("1.2.0"));
+    assert_eq!(strip_v_prefix("V2"), Some("2"));
+    assert_eq!(strip_v_prefix("1.2.0"), None);
+    assert_eq!(strip_v_prefix("vnext"), None);
+    assert_eq!(strip_v_prefix("v"), None);
 }

@@ -353,7 +353,7 @@ fn source_kind_from_str() {
     let msg = "pyproject".parse::<SourceKind>().unwrap_err().to_string();
     assert_eq!(
         msg,
-        "unknown version source `pyproject`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, pattern"
+        "unknown version source `pyproject`\nhint: use one of auto, pep621, poetry, hatch, pdm, setuptools, flit, setup.py, module, cargo, dist, file (with `version-file` and `version-pattern`)"
     );
 }
 

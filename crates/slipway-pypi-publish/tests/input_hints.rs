@@ -1,0 +1,153 @@
+//! Every input rejection of pypi-publish's own input parsing, enumerated: each names the input
+//! and a short excerpt of the value, says what is wrong, ends with a `hint:`, stays one short
+//! error, and comes before anything is read or sent.
+
+mod common;
+
+use common::{Outcome, run};
+
+/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
+const SHORT: usize = 1500;
+
+/// The `::error` annotations of a run, unescaped.
+fn errors(out: &Outcome) -> Vec<String> {
+    out.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::error"))
+        .filter_map(|l| l.split_once("::").map(|(_, m)| m))
+        .map(|m| {
+            m.replace("%0D", "\r")
+                .replace("%0A", "\n")
+                .replace("%25", "%")
+        })
+        .collect()
+}
+
+#[test]
+fn every_bad_value_of_every_input_is_refused_with_a_hint() {
+    let huge = "x".repeat(100_000);
+    let huge_url = format!("http://{huge}/legacy/");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "repository-url",
+            "not a url",
+            "input `repository-url` has an invalid value `not a url`",
+        ),
+        (
+            "repository-url",
+            "http://pypi.example.org/legacy/",
+            "does not use HTTPS",
+        ),
+        (
+            "repository-url",
+            &huge,
+            "input `repository-url` has an invalid value `xxxxxxxx",
+        ),
+        (
+            "repository-url",
+            &huge_url,
+            "input `repository-url` has an invalid value `http://xxxx",
+        ),
+        (
+            "index-url",
+            "nope",
+            "input `index-url` has an invalid value `nope`",
+        ),
+        (
+            "index-url",
+            "ftp://index.example.org/simple/",
+            "does not use HTTPS",
+        ),
+        (
+            "trusted-publishing",
+            "sometimes",
+            "input `trusted-publishing` has an invalid value `sometimes`: expected `auto`, `always` or `never`",
+        ),
+        (
+            "trusted-publishing",
+            &huge,
+            "input `trusted-publishing` has an invalid value `xxxxxxxx",
+        ),
+        (
+            "expected-version",
+            "one.two",
+            "input `expected-version` has an invalid value `one.two`: it is not a PEP 440 version",
+        ),
+        (
+            "expected-version",
+            &huge,
+            "input `expected-version` has an invalid value `xxxxxxxx",
+        ),
+        (
+            "skip-existing",
+            "yes",
+            "input `skip-existing` must be a boolean, got `yes`",
+        ),
+        (
+            "verify-metadata",
+            "1",
+            "input `verify-metadata` must be a boolean",
+        ),
+        (
+            "attestations",
+            "on",
+            "input `attestations` must be a boolean",
+        ),
+        (
+            "print-hash",
+            "maybe",
+            "input `print-hash` must be a boolean, got `maybe`",
+        ),
+        (
+            "dry-run",
+            &huge,
+            "input `dry-run` must be a boolean, got `xxxxxxxx",
+        ),
+    ];
+    for (name, value, expected) in cases {
+        let case = format!("{name}={}", &value[..value.len().min(20)]);
+        let out = run(&[(name, value)], &[]);
+        assert_eq!(out.code, 1, "{case}: {}", out.all_text());
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{case}: {errors:?}");
+        let err = &errors[0];
+        assert!(
+            err.contains(expected),
+            "{case}: `{expected}` not in:\n{err}"
+        );
+        let hints: Vec<&str> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("hint: "))
+            .collect();
+        assert!(
+            !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
+            "{case}: no hint in:\n{err}"
+        );
+        for line in out.stdout.lines().chain(out.stderr.lines()) {
+            assert!(
+                line.len() < SHORT,
+                "{case}: a {} byte line: {}…",
+                line.len(),
+                line.chars().take(200).collect::<String>()
+            );
+        }
+        // Refused while reading the inputs: before looking for dists (there are none here).
+        assert!(
+            !out.stderr.contains("does not exist"),
+            "{case}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn an_expected_version_written_like_a_tag_is_accepted() {
+    // Past the inputs, the run stops at the missing packages directory: `v1.2.3` was accepted.
+    let out = run(&[("expected-version", "v1.2.3")], &[]);
+    assert_eq!(out.code, 1, "{}", out.all_text());
+    assert!(
+        out.stderr.contains("the packages directory") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+}

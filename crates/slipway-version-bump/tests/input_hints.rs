@@ -1,0 +1,145 @@
+//! Every input rejection of version-bump, enumerated: each names the input and a short
+//! excerpt of the value, says what is wrong, ends with a `hint:`, stays one short error, and
+//! happens before any request. A template that makes a tag git refuses is refused here, by
+//! the same check draft-release applies (`slipway_version::validate_tag`).
+
+use slipway_testkit::github::FakeGitHub;
+use slipway_testkit::harness::{Harness, RunResult};
+
+const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
+
+/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
+const SHORT: usize = 1500;
+
+/// Asserts `run` is one short rejection that contains `expected` and ends with a hint.
+fn assert_rejected(run: &RunResult, case: &str, expected: &str) {
+    assert!(!run.status.success(), "{case}: accepted\n{}", run.stderr);
+    let errors = run.error_annotations();
+    assert_eq!(errors.len(), 1, "{case}: {errors:?}");
+    let err = &errors[0];
+    assert!(
+        err.contains(expected),
+        "{case}: `{expected}` not in:\n{err}"
+    );
+    let hints: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("hint: "))
+        .collect();
+    assert!(
+        !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
+        "{case}: no hint in:\n{err}"
+    );
+    for line in run.stdout.lines().chain(run.stderr.lines()) {
+        assert!(
+            line.len() < SHORT,
+            "{case}: a {} byte line: {}…",
+            line.len(),
+            line.chars().take(200).collect::<String>()
+        );
+    }
+}
+
+#[test]
+fn every_bad_value_of_every_input_is_refused_with_a_hint() {
+    let huge = "x".repeat(100_000);
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("path", "nope")],
+            "input `path` has an invalid value `nope`: no such directory",
+        ),
+        (
+            &[("path", &huge)],
+            "input `path` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("version-source", "magic")],
+            "input `version-source` has an invalid value `magic`",
+        ),
+        (
+            &[("version-source", &huge)],
+            "input `version-source` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("version-source", "pep621"), ("version-file", "x.py")],
+            "are only used with `version-source: file`",
+        ),
+        (
+            &[("version-source", "file"), ("version-file", "x.py")],
+            "needs `version-pattern`",
+        ),
+        (
+            &[("compare-to", "newest")],
+            "input `compare-to` has an invalid value `newest`: expected one of",
+        ),
+        (
+            &[("compare-to", &huge)],
+            "input `compare-to` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("scheme", "calver")],
+            "input `scheme` has an invalid value `calver`: expected `pep440` or `semver`",
+        ),
+        (
+            &[("scheme", &huge)],
+            "input `scheme` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("tag-template", "release")],
+            "input `tag-template` has an invalid value `release`",
+        ),
+        (&[("tag-template", "{version")], "without a matching `}`"),
+        (&[("tag-template", "v{ver}")], "unknown placeholder `{ver}`"),
+        (
+            &[("tag-template", "release {version}")],
+            "it makes the tag `release 0.0.0`, which is not a valid git tag name: it contains a space",
+        ),
+        (&[("tag-template", "v{version}:")], "it contains `:`"),
+        (
+            &[("tag-template", &huge)],
+            "input `tag-template` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("fail-on-downgrade", "maybe")],
+            "input `fail-on-downgrade` must be a boolean, got `maybe`",
+        ),
+        (
+            &[("repository", "just-a-name")],
+            "input `repository` has an invalid value `just-a-name`",
+        ),
+        (
+            &[("repository", &huge)],
+            "input `repository` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("api-url", "ftp://example.com")],
+            "input `api-url` has an invalid value `ftp://example.com`",
+        ),
+        (
+            &[("api-url", &huge)],
+            "input `api-url` has an invalid value `xxxxxxxx",
+        ),
+    ];
+    let fake = FakeGitHub::with_repo("octo/widgets");
+    for (inputs, expected) in cases {
+        let case = format!(
+            "{:?}",
+            inputs
+                .iter()
+                .map(|(n, v)| (n, &v[..v.len().min(20)]))
+                .collect::<Vec<_>>()
+        );
+        let mut h = Harness::new(BIN)
+            .github(&fake)
+            .env("SLIPWAY_RETRY_UNIT_MS", "5");
+        for (name, value) in *inputs {
+            h = h.input(name, *value);
+        }
+        h.write_file(
+            "pyproject.toml",
+            "[project]\nname = \"demo\"\nversion = \"1.2.0\"\n",
+        );
+        let run = h.run();
+        assert_rejected(&run, &case, expected);
+        assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
+    }
+}
