@@ -162,11 +162,6 @@ impl Meter {
         self.start.elapsed().as_millis() as u64
     }
 
-    /// Bytes moved so far.
-    pub(crate) fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
-    }
-
     /// `n` bytes moved.
     pub(crate) fn add(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);

@@ -4,7 +4,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
@@ -596,6 +595,8 @@ impl Transport {
         if let Some(credential) = req.credential.as_ref().filter(|c| c.allows(url)) {
             builder = builder.header(AUTHORIZATION, credential.value().clone());
         }
+        // Upload progress: the body stream announces each chunk handed to the connection.
+        let (sent_tx, mut sent_rx) = tokio::sync::watch::channel(0u64);
         let uploading = matches!(req.body, Body::Source(_));
         builder = match &req.body {
             Body::Empty => builder,
@@ -608,10 +609,13 @@ impl Transport {
                 meter.moving(true);
                 let counted = meter.clone();
                 let ended = meter.clone();
+                let mut total = 0u64;
                 let stream = stream
                     .inspect(move |chunk| {
                         if let Ok(c) = chunk {
                             counted.add(c.len() as u64);
+                            total += c.len() as u64;
+                            sent_tx.send_replace(total);
                         }
                     })
                     .chain(futures_util::stream::poll_fn(move |_| {
@@ -626,26 +630,27 @@ impl Transport {
         };
         let send = builder.send();
         tokio::pin!(send);
+        let mut reported = 0;
         let result = if uploading {
-            let mut tick = tokio::time::interval(Duration::from_millis(200));
-            let mut reported = 0;
             loop {
                 tokio::select! {
                     r = &mut send => break r,
-                    _ = tick.tick() => {
-                        let sent = meter.bytes();
-                        if sent != reported {
-                            reported = sent;
-                            progress(sent);
+                    changed = sent_rx.changed() => match changed {
+                        Ok(()) => {
+                            reported = *sent_rx.borrow_and_update();
+                            progress(reported);
                         }
-                    }
+                        // The body was handed over whole: only the answer is left.
+                        Err(_) => break (&mut send).await,
+                    },
                 }
             }
         } else {
             send.await
         };
-        if uploading {
-            progress(meter.bytes());
+        let last = *sent_rx.borrow();
+        if uploading && last != reported {
+            progress(last);
         }
         let resp = result.map_err(|e| Failure::Transport(describe(&e.without_url())))?;
         meter.moving(false);
