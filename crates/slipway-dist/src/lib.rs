@@ -10,12 +10,18 @@ mod archive;
 mod error;
 mod filename;
 mod find;
+mod finding;
 mod hash;
 mod metadata;
+mod wheel;
 
-pub use archive::read_metadata;
+pub use archive::{Inspected, inspect, read_metadata};
 pub use error::DistError;
-pub use filename::{DistFile, DistKind, normalize_name};
-pub use find::{FoundDists, find_dists};
+pub use filename::{
+    DistFile, DistKind, filename_name_part, is_valid_project_name, normalize_name,
+    pep625_sdist_filename,
+};
+pub use find::{FoundDists, Ignored, find_dists};
+pub use finding::{Finding, Severity};
 pub use hash::{HASH_CHUNK, Hashes, digest_file, hash_file, read_chunks};
 pub use metadata::CoreMetadata;
