@@ -147,8 +147,7 @@ fn zip_findings(dist: &DistFile, archive: &mut Zip) -> Vec<Finding> {
         findings.push(Finding::error(
             "zip-compression",
             format!(
-                "`{}` has members compressed with a method PyPI refuses (only stored and deflate are accepted): {}",
-                dist.filename,
+                "members are compressed with a method PyPI refuses (only stored and deflate are accepted): {}",
                 odd.join(", ")
             ),
             REBUILD,
@@ -162,8 +161,7 @@ fn zip_findings(dist: &DistFile, archive: &mut Zip) -> Vec<Finding> {
         findings.push(Finding::error(
             "zip-ratio",
             format!(
-                "`{}` unpacks to {unpacked} bytes, more than {ZIP_BOMB_RATIO} times its size: PyPI refuses it as a possible zip bomb",
-                dist.filename
+                "it unpacks to {unpacked} bytes, more than {ZIP_BOMB_RATIO} times its size: PyPI refuses it as a possible zip bomb"
             ),
             "keep large generated data out of the dist, or store it compressed in a file of its own",
         ));
@@ -222,7 +220,7 @@ fn read_wheel(dist: &DistFile, file: File) -> Result<ReadArchive, DistError> {
         if let Err(reason) = checked {
             findings.push(Finding::error(
                 "wheel-record",
-                format!("`{}` has a bad `{record_name}`: {reason}", dist.filename),
+                format!("`{record_name}` does not describe the archive: {reason}"),
                 REBUILD,
             ));
         }
@@ -236,7 +234,7 @@ fn read_wheel(dist: &DistFile, file: File) -> Result<ReadArchive, DistError> {
         if let Err(reason) = checked {
             findings.push(Finding::error(
                 "wheel-entry-points",
-                format!("`{}` has an invalid `{entry_points}`: {reason}", dist.filename),
+                format!("`{entry_points}` is invalid: {reason}"),
                 "fix the project's entry points (`[project.scripts]` / `[project.entry-points]`) and rebuild",
             ));
         }
@@ -246,8 +244,7 @@ fn read_wheel(dist: &DistFile, file: File) -> Result<ReadArchive, DistError> {
         findings.push(Finding::error(
             "wheel-contents",
             format!(
-                "`{}` lacks {} (PyPI looks for the `.dist-info` directory named exactly like the start of the file name)",
-                dist.filename,
+                "it lacks {} (PyPI looks for the `.dist-info` directory named exactly like the start of the file name)",
                 missing.join(", ")
             ),
             REBUILD,
@@ -299,15 +296,14 @@ fn layout_findings(dist: &DistFile, names: &[String], top: &str, found: bool) ->
         findings.push(Finding::error(
             "sdist-layout",
             format!(
-                "`{}` does not have exactly one top-level directory (PyPI requires `{{name}}-{{version}}/` holding everything)",
-                dist.filename
+                "it does not have exactly one top-level directory (PyPI requires `{{name}}-{{version}}/` holding everything)"
             ),
             REBUILD,
         ));
     } else if !found {
         findings.push(Finding::error(
             "sdist-layout",
-            format!("`{}` has no `{top}/PKG-INFO`", dist.filename),
+            format!("it has no `{top}/PKG-INFO`"),
             REBUILD,
         ));
     }
@@ -319,8 +315,7 @@ fn layout_findings(dist: &DistFile, names: &[String], top: &str, found: bool) ->
         findings.push(Finding::warning(
             "sdist-layout",
             format!(
-                "`{}` unpacks into `{top}/`, not `{stem}/` as PEP 625 asks (PyPI accepts it today)",
-                dist.filename
+                "it unpacks into `{top}/`, not `{stem}/` as PEP 625 asks (PyPI accepts it today)"
             ),
             REBUILD,
         ));
@@ -430,10 +425,7 @@ fn read_tar_sdist(dist: &DistFile, file: File) -> Result<ReadArchive, DistError>
     if !sparse.is_empty() {
         findings.push(Finding::error(
             "sdist-layout",
-            format!(
-                "`{}` has sparse members, which PyPI refuses: `{}`",
-                dist.filename, sparse[0]
-            ),
+            format!("it has sparse members, which PyPI refuses: `{}`", sparse[0]),
             REBUILD,
         ));
     }

@@ -59,7 +59,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool(
             "verify-metadata",
             true,
-            "Check each dist's metadata the way PyPI does before uploading anything.",
+            "Before anything is sent, refuse every dist PyPI would refuse (file names, archive layout, metadata); false sends such dists anyway, with a warning (private indexes with other rules).",
         ),
         InputSpec::bool(
             "print-hash",
@@ -70,6 +70,11 @@ pub static TOOL: Tool = Tool {
             "attestations",
             true,
             "Upload the <dist>.publish.attestation file found beside a dist, if any.",
+        ),
+        InputSpec::bool(
+            "verbose",
+            false,
+            "Log every request to the index and the upload forms at debug level (no secret is ever logged).",
         ),
         InputSpec::bool(
             "dry-run",
@@ -114,10 +119,13 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         Some(url) => Some(url),
         None => slipway_pypi::derive_index_url(&repository_url),
     };
+    let pypi = slipway_pypi::urls::KnownIndex::of(&repository_url).is_some();
     let trusted_publishing = i
         .parsed("trusted-publishing", |v| v.parse::<TrustedPublishing>())?
         .unwrap_or_default();
     let password = i.secret("password", &action.commands);
+    // Read by the runner to turn on debug logging; checked here so a typo is an error.
+    i.bool("verbose")?;
     let request_token = action
         .env
         .get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
@@ -138,6 +146,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         trusted_publishing,
         local: LocalOptions {
             verify_metadata: i.bool("verify-metadata")?,
+            pypi,
             expected_version: i.string("expected-version"),
             attestations: i.bool("attestations")?,
         },

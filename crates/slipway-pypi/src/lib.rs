@@ -11,6 +11,7 @@ pub mod http;
 pub mod index;
 pub mod metadata;
 pub mod oidc;
+pub mod preflight;
 pub mod publish;
 pub mod upload;
 pub mod urls;

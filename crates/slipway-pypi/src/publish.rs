@@ -357,6 +357,27 @@ pub async fn publish(
     Ok(report)
 }
 
+/// A URL for the log: without user name and password.
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// What an answer was, for the debug log (never the body, which may echo credentials).
+fn answer_kind(answer: &Answer) -> String {
+    match answer {
+        Answer::Accepted => "accepted".into(),
+        Answer::Duplicate { status, .. } => format!("{status}, already there"),
+        Answer::Redirect { status, location } => {
+            format!("{status}, redirect to {}", shown(location))
+        }
+        Answer::Transient { .. } => "failed (transient)".into(),
+        Answer::Rejected { status, .. } => format!("{status}, rejected"),
+    }
+}
+
 /// What the index says about one file.
 enum OnIndex {
     Absent,
@@ -379,6 +400,11 @@ impl Session<'_> {
         };
         let key = crate::metadata::normalize_name(dist.name());
         if fresh || !self.pages.contains_key(&key) {
+            tracing::debug!(
+                "GET the index page of `{}` under {}",
+                dist.name(),
+                shown(&index)
+            );
             let mut attempt = 1;
             let files = loop {
                 match project_files(&self.clients.read, &index, dist.name(), self.index_auth())
@@ -477,12 +503,20 @@ impl Session<'_> {
         let mut attempt = 1;
         let mut redirects = 0;
         loop {
+            tracing::debug!(
+                "POST {} `{}` ({} bytes): {}",
+                shown(&url),
+                form.filename,
+                form.size,
+                crate::dists::describe_form(&form.fields)
+            );
             let answer = send(&self.clients.upload, &url, form, self.auth.as_ref())
                 .await
                 .map_err(|source| UploadError::Io {
                     path: dist.file.path.clone(),
                     source,
                 })?;
+            tracing::debug!("POST {}: {}", shown(&url), answer_kind(&answer));
             match answer {
                 Answer::Accepted => return Ok(FileStatus::Uploaded),
                 Answer::Duplicate { status, reason } => {
