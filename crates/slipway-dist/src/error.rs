@@ -38,7 +38,10 @@ pub enum DistError {
         source: std::io::Error,
     },
     /// The archive is corrupt or not an archive of the kind its name says.
-    #[error("`{}` is not a readable {format} archive: {reason}", path.display())]
+    #[error(
+        "`{}` is not a readable {format} archive: {reason}\nhint: publish the file the build backend wrote (rebuild it with `python -m build`); a damaged download shows as a sha256 that differs from the build's",
+        path.display()
+    )]
     BadArchive {
         /// The file.
         path: PathBuf,
