@@ -1,0 +1,206 @@
+//! The file-name rules agree with PyPI's upload code as run on `packaging.utils`
+//! (`parse_sdist_filename`, `parse_wheel_filename`, `canonicalize_name`) over a table of
+//! real-world names: the same names are refused, and the name slipway says PyPI wants is the
+//! one PyPI computes.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::tool;
+use slipway_dist::DistFile;
+use slipway_pypi::preflight::names;
+
+/// (file name, metadata Name, metadata Version).
+const TABLE: &[(&str, &str, &str)] = &[
+    ("Django-5.1.1.tar.gz", "Django", "5.1.1"),
+    ("django-5.1.1.tar.gz", "Django", "5.1.1"),
+    ("MarkupSafe-2.1.5.tar.gz", "MarkupSafe", "2.1.5"),
+    ("markupsafe-2.1.5.tar.gz", "MarkupSafe", "2.1.5"),
+    (
+        "charset-normalizer-3.3.2.tar.gz",
+        "charset-normalizer",
+        "3.3.2",
+    ),
+    (
+        "charset_normalizer-3.3.2.tar.gz",
+        "charset-normalizer",
+        "3.3.2",
+    ),
+    (
+        "python-dateutil-2.9.0.post0.tar.gz",
+        "python-dateutil",
+        "2.9.0.post0",
+    ),
+    (
+        "python_dateutil-2.9.0.post0.tar.gz",
+        "python-dateutil",
+        "2.9.0.post0",
+    ),
+    ("zope.interface-6.0.tar.gz", "zope.interface", "6.0"),
+    ("zope_interface-6.0.tar.gz", "zope.interface", "6.0"),
+    ("PyYAML-6.0.1.tar.gz", "PyYAML", "6.0.1"),
+    ("pyyaml-6.0.1.tar.gz", "PyYAML", "6.0.1"),
+    ("certifi-2024.08.30.tar.gz", "certifi", "2024.08.30"),
+    ("certifi-2024.8.30.tar.gz", "certifi", "2024.08.30"),
+    ("six-1.16.0.tar.gz", "six", "1.16.0"),
+    (
+        "typing_extensions-4.12.2.tar.gz",
+        "typing_extensions",
+        "4.12.2",
+    ),
+    ("Flask-3.0.3.tar.gz", "Flask", "3.0.3"),
+    (
+        "backports.zoneinfo-0.2.1.tar.gz",
+        "backports.zoneinfo",
+        "0.2.1",
+    ),
+    ("numpy-2.1.0rc1.tar.gz", "numpy", "2.1.0rc1"),
+    ("numpy-2.1.0-rc.1.tar.gz", "numpy", "2.1.0rc1"),
+    ("pkg-1.0-post1.tar.gz", "pkg", "1.0.post1"),
+    ("epoch-1!2.0.tar.gz", "epoch", "1!2.0"),
+    ("Foo__Bar-1.0.tar.gz", "Foo__Bar", "1.0"),
+    ("foo_bar-1.0.zip", "foo-bar", "1.0"),
+    (
+        "Edge.Mixed_Name-1.0-py3-none-any.whl",
+        "Edge.Mixed_Name",
+        "1.0",
+    ),
+    (
+        "edge_mixed_name-1.0-py3-none-any.whl",
+        "Edge.Mixed_Name",
+        "1.0",
+    ),
+    ("Django-5.1.1-py3-none-any.whl", "Django", "5.1.1"),
+    ("django-5.1.1-py3-none-any.whl", "Django", "5.1.1"),
+    (
+        "PyYAML-6.0.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "PyYAML",
+        "6.0.1",
+    ),
+    (
+        "pyyaml-6.0.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "PyYAML",
+        "6.0.1",
+    ),
+    (
+        "zope.interface-6.0-cp311-cp311-macosx_11_0_arm64.whl",
+        "zope.interface",
+        "6.0",
+    ),
+    (
+        "zope_interface-6.0-cp311-cp311-macosx_11_0_arm64.whl",
+        "zope.interface",
+        "6.0",
+    ),
+    (
+        "MarkupSafe-2.1.5-cp312-cp312-win_amd64.whl",
+        "MarkupSafe",
+        "2.1.5",
+    ),
+    (
+        "markupsafe-2.1.5-cp312-cp312-win_amd64.whl",
+        "MarkupSafe",
+        "2.1.5",
+    ),
+    (
+        "numpy-2.1.0-cp313-cp313t-musllinux_1_2_aarch64.whl",
+        "numpy",
+        "2.1.0",
+    ),
+    ("six-1.16.0-py2.py3-none-any.whl", "six", "1.16.0"),
+    ("foo-1.0-1-py3-none-any.whl", "foo", "1.0"),
+    (
+        "certifi-2024.08.30-py3-none-any.whl",
+        "certifi",
+        "2024.8.30",
+    ),
+    ("Foo-1.0-py3-none-any.whl", "foo", "1.0"),
+];
+
+/// PyPI's verdict per row, from its upload code's file-name checks on `packaging.utils`:
+/// `None` when accepted, else the file name it asks for.
+const PYPI: &str = r#"
+import json, sys
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+out = []
+for filename, name, version in json.load(sys.stdin):
+    want = canonicalize_name(name).replace("-", "_")
+    if filename.endswith(".whl"):
+        parsed, v, _, _ = parse_wheel_filename(filename)
+        part, rest = filename.split("-", 1)
+        ok = part == want and parsed == canonicalize_name(name) and v == Version(version)
+        out.append(None if ok else f"{want}-{rest}")
+    else:
+        expected = f"{want}-{Version(version)}.tar.gz"
+        try:
+            parse_sdist_filename(filename)  # "Invalid source distribution filename" otherwise
+        except ValueError:
+            out.append(expected)
+            continue
+        out.append(None if filename == expected else expected)
+print(json.dumps(out))
+"#;
+
+#[test]
+fn file_name_rules_agree_with_packaging() {
+    let input = serde_json::to_string(TABLE).unwrap();
+    let mut child = Command::new(tool("python"))
+        .args(["-c", PYPI])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let pypi: Vec<Option<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut refused = 0;
+    for ((filename, name, version), want) in TABLE.iter().zip(pypi) {
+        let file = DistFile::from_path(&Path::new("dist").join(filename)).unwrap();
+        let findings = names::check(&file, name, version);
+        let errors: Vec<_> = findings.iter().filter(|f| f.is_error()).collect();
+        match want {
+            None => assert!(
+                errors.is_empty(),
+                "{filename}: PyPI accepts it, slipway says {errors:?}"
+            ),
+            Some(want) => {
+                refused += 1;
+                assert_eq!(
+                    errors.len(),
+                    1,
+                    "{filename}: PyPI wants `{want}`, slipway says {findings:?}"
+                );
+                let f = errors[0];
+                assert!(
+                    f.message.contains(&format!("`{want}`"))
+                        || f.hint.contains(&format!("`{want}`")),
+                    "{filename}: PyPI wants `{want}`: {f:?}"
+                );
+            }
+        }
+        // The normalized name agrees with canonicalize_name's (checked through the wanted name).
+        assert_eq!(
+            slipway_dist::normalize_name(name),
+            name.to_lowercase()
+                .replace(['_', '.'], "-")
+                .split('-')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+        );
+    }
+    assert!(
+        refused >= 15,
+        "the table has names PyPI refuses ({refused})"
+    );
+}
