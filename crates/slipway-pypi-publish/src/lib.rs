@@ -26,12 +26,14 @@ pub static TOOL: Tool = Tool {
             "packages-dir",
             "Directory holding the dists to upload (relative to the workspace).",
         )
-        .default("dist"),
+        .default("dist")
+        .alias("packages_dir"),
         InputSpec::string(
             "repository-url",
             "The index's legacy upload URL (TestPyPI: https://test.pypi.org/legacy/).",
         )
-        .default(slipway_pypi::PYPI_UPLOAD_URL),
+        .default(slipway_pypi::PYPI_UPLOAD_URL)
+        .alias("repository_url"),
         InputSpec::string(
             "index-url",
             "The index's simple API, used to find files that are already there; derived for PyPI and TestPyPI (e.g. https://pypi.org/simple/).",
@@ -55,17 +57,20 @@ pub static TOOL: Tool = Tool {
             "skip-existing",
             true,
             "Skip files the index already has with the same sha256 (a file there with other bytes always fails).",
-        ),
+        )
+        .alias("skip_existing"),
         InputSpec::bool(
             "verify-metadata",
             true,
             "Before anything is sent, refuse every dist PyPI would refuse (file names, archive layout, metadata); false sends such dists anyway, with a warning (private indexes with other rules).",
-        ),
+        )
+        .alias("verify_metadata"),
         InputSpec::bool(
             "print-hash",
             true,
             "Show each file's sha256 and blake2_256 in the log and the step summary.",
-        ),
+        )
+        .alias("print_hash"),
         InputSpec::bool(
             "attestations",
             true,
@@ -289,5 +294,52 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
             .into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TOOL;
+
+    /// Every input `pypa/gh-action-pypi-publish` documents (its action.yml, deprecated spellings
+    /// included), so a workflow switching to this action gets no "unexpected input" warning.
+    const PYPA_INPUTS: &[&str] = &[
+        "user",
+        "password",
+        "repository-url",
+        "repository_url",
+        "packages-dir",
+        "packages_dir",
+        "verify-metadata",
+        "verify_metadata",
+        "skip-existing",
+        "skip_existing",
+        "verbose",
+        "print-hash",
+        "print_hash",
+        "attestations",
+    ];
+
+    #[test]
+    fn every_input_of_the_pypa_action_is_declared() {
+        for name in PYPA_INPUTS {
+            assert!(
+                TOOL.inputs
+                    .iter()
+                    .any(|i| i.name == *name || i.alias == Some(name)),
+                "`{name}` is not declared"
+            );
+            let runs = slipway_runner::docs::Runs {
+                image: "docker://x".into(),
+                entrypoint: "/x".into(),
+                args: vec![],
+                env: vec![],
+            };
+            assert!(
+                TOOL.action_yml(&runs, "x")
+                    .contains(&format!("\n  {name}:\n")),
+                "`{name}` is not in action.yml"
+            );
+        }
     }
 }

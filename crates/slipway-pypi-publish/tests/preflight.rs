@@ -601,3 +601,35 @@ fn verbose_logs_the_requests_at_debug_level_without_secrets() {
     publish(&index, dir.path(), &[("verbose", "loud")])
         .assert_failed_with(&["`verbose`", "boolean"]);
 }
+
+#[test]
+fn the_pypa_actions_old_input_spellings_still_work() {
+    // As the runner passes them: the kebab-case input at its default, the old name as given.
+    let dir = tmp();
+    wheel(
+        dir.path(),
+        "demo-1.0-py3-none-any.whl",
+        &meta("2.1", ""),
+        &[],
+    );
+    let index = fake::index(|_, _| None);
+    let upload = format!("{}/legacy/", index.base);
+    let out = run(
+        &[
+            ("packages-dir", "dist"),
+            ("packages_dir", dir.path().to_str().unwrap()),
+            ("repository-url", "https://upload.pypi.org/legacy/"),
+            ("repository_url", &upload),
+            ("print_hash", "false"),
+            ("password", TOKEN),
+        ],
+        &[],
+    );
+    out.assert_ok();
+    assert_eq!(index.uploads().len(), 1);
+    assert!(
+        !out.summary.contains("sha256"),
+        "print_hash: false: {}",
+        out.summary
+    );
+}
