@@ -295,9 +295,7 @@ fn layout_findings(dist: &DistFile, names: &[String], top: &str, found: bool) ->
     if top.is_empty() {
         findings.push(Finding::error(
             "sdist-layout",
-            format!(
-                "it does not have exactly one top-level directory (PyPI requires `{{name}}-{{version}}/` holding everything)"
-            ),
+            "it does not have exactly one top-level directory (PyPI requires `{name}-{version}/` holding everything)",
             REBUILD,
         ));
     } else if !found {

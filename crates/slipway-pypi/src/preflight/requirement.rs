@@ -188,19 +188,18 @@ impl FromStr for Requirement {
                 format!("`{name}` is not a valid project name")
             });
         }
-        if c.eat("[") {
-            if !c.eat("]") {
-                loop {
-                    let extra = c.word();
-                    if !slipway_dist::is_valid_project_name(extra) {
-                        return Err(format!("invalid extra name at `{}`", c.rest()));
-                    }
-                    if c.eat("]") {
-                        break;
-                    }
-                    if !c.eat(",") {
-                        return Err(format!("expected `,` or `]` at `{}`", c.rest()));
-                    }
+        // `eat` runs left to right: `[` then, when there are extras, not an immediate `]`.
+        if c.eat("[") && !c.eat("]") {
+            loop {
+                let extra = c.word();
+                if !slipway_dist::is_valid_project_name(extra) {
+                    return Err(format!("invalid extra name at `{}`", c.rest()));
+                }
+                if c.eat("]") {
+                    break;
+                }
+                if !c.eat(",") {
+                    return Err(format!("expected `,` or `]` at `{}`", c.rest()));
                 }
             }
         }
