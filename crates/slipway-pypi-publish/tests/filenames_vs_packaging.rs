@@ -195,3 +195,71 @@ fn file_name_rules_agree_with_packaging() {
         "the table has names PyPI refuses ({refused})"
     );
 }
+
+/// `License-Expression` values: slipway refuses exactly what `packaging.licenses` refuses.
+#[test]
+fn license_expressions_agree_with_packaging() {
+    let table = [
+        "MIT",
+        "mit",
+        "MIT AND (Apache-2.0 OR BSD-2-Clause)",
+        "GPL-2.0-or-later WITH Classpath-exception-2.0",
+        "LicenseRef-Proprietary",
+        "LicenseRef-My.Own-1",
+        "Apache-2.0+",
+        "(MIT)",
+        "((MIT OR 0BSD) AND Zlib)",
+        "",
+        "(mit",
+        "MIT OR",
+        "MIT Apache-2.0",
+        "()",
+        "Use-it-after-midnight",
+        "Apache 2.0",
+        "MIT License",
+        "MIT WITH Not-An-Exception",
+        "LicenseRef-",
+        "LicenseRef-x+",
+        "LicenseRef-a_b",
+        "WITH Classpath-exception-2.0",
+        "MIT WITH",
+        "MIT AND AND Zlib",
+        "BSD-3-Clause-LBNL",
+    ];
+    let script = r#"
+import json, sys
+from packaging.licenses import canonicalize_license_expression
+out = []
+for e in json.load(sys.stdin):
+    try:
+        canonicalize_license_expression(e)
+        out.append(True)
+    except ValueError:
+        out.append(False)
+print(json.dumps(out))
+"#;
+    let mut child = Command::new(tool("python"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&table).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let valid: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
+    for (expression, valid) in table.iter().zip(valid) {
+        let ours = slipway_pypi::preflight::license::invalid_expression(expression);
+        assert_eq!(
+            ours.is_none(),
+            valid,
+            "`{expression}`: packaging says valid={valid}, slipway {ours:?}"
+        );
+    }
+}

@@ -300,6 +300,12 @@ fn metadata_rules_refuse_before_any_request() {
         &["Private ::"],
     );
     refused_meta(
+        "2.4",
+        "License-Expression: Apache 2.0",
+        "license-expression",
+        &["`License-Expression: Apache 2.0`", "SPDX"],
+    );
+    refused_meta(
         "2.1",
         "Home-page: UNKNOWN",
         "url",

@@ -312,6 +312,15 @@ fn field(name: &str, value: &str, out: &mut Vec<Finding>) {
                 });
             }
         }
+        "license_expression" => {
+            if let Some(why) = super::license::invalid_expression(value) {
+                out.push(Finding::error(
+                    "license-expression",
+                    format!("`License-Expression: {value}` is invalid: {why}"),
+                    "write `license` in pyproject.toml as an SPDX expression such as `MIT` or `Apache-2.0 OR MIT` (https://spdx.org/licenses/)",
+                ));
+            }
+        }
         "classifiers" => classifier(value, out),
         "requires_dist" => requirement("Requires-Dist", value, out),
         "provides_dist" => requirement("Provides-Dist", value, out),

@@ -5,6 +5,7 @@
 pub mod classifiers;
 pub mod email;
 pub mod fields;
+pub mod license;
 pub mod names;
 pub mod requirement;
 
