@@ -1,8 +1,10 @@
 //! Python distribution files, read without Python.
 //!
 //! - [`DistFile::from_path`] parses a wheel or sdist file *name* (PEP 427/491, PEP 625, legacy sdists).
-//! - [`CoreMetadata::parse`] parses core metadata (`METADATA` / `PKG-INFO`, versions 1.0–2.6).
-//! - [`read_metadata`] pulls that metadata out of a wheel or sdist, reading only what it needs.
+//! - [`CoreMetadata::parse`] parses core metadata (`METADATA` / `PKG-INFO`) exactly as Python's
+//!   `email` parser reads it, with the core-metadata continuation conventions.
+//! - [`read_metadata`] pulls that metadata out of a wheel or sdist; [`inspect`] also checks the
+//!   archive the way PyPI does and reports [`Finding`]s.
 //! - [`find_dists`] lists the dists in a directory; [`hash_file`] streams a file through the
 //!   digests an index upload needs.
 
