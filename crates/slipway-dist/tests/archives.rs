@@ -333,3 +333,85 @@ fn names_with_spaces_or_control_characters_are_refused_with_the_name_escaped() {
         assert!(msg.contains(&name.escape_debug().to_string()), "{msg}");
     }
 }
+
+/// A wheel with METADATA, WHEEL and a matching RECORD, plus `extra` members, as (name, bytes).
+fn wheel_members(extra: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let mut members = extra;
+    members.push((
+        "demo-1.0.dist-info/METADATA".into(),
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n".to_vec(),
+    ));
+    members.push((
+        "demo-1.0.dist-info/WHEEL".into(),
+        b"Wheel-Version: 1.0\n".to_vec(),
+    ));
+    let mut record: String = members.iter().map(|(n, _)| format!("{n},,\n")).collect();
+    record.push_str("demo-1.0.dist-info/RECORD,,\n");
+    members.push(("demo-1.0.dist-info/RECORD".into(), record.into_bytes()));
+    members
+}
+
+fn write_zip_with(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionMethod) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(true);
+    for (name, contents) in members {
+        zip.start_file(name.as_str(), options).unwrap();
+        zip.write_all(contents).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn rules(path: &Path) -> Vec<&'static str> {
+    slipway_dist::inspect(path)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn a_clean_wheel_has_no_findings_and_a_zip_bomb_is_one() {
+    let dir = tmp();
+    let path = dir.path().join("demo-1.0-py3-none-any.whl");
+    write_zip_with(
+        &path,
+        &wheel_members(vec![]),
+        zip::CompressionMethod::Deflated,
+    );
+    assert_eq!(rules(&path), Vec::<&str>::new());
+    let zeros = vec![0u8; 80 * 1024 * 1024];
+    write_zip_with(
+        &path,
+        &wheel_members(vec![("demo/zeros.bin".into(), zeros)]),
+        zip::CompressionMethod::Deflated,
+    );
+    assert_eq!(rules(&path), ["zip-ratio"]);
+}
+
+#[test]
+fn members_compressed_with_another_method_are_found() {
+    let dir = tmp();
+    let path = dir.path().join("demo-1.0-py3-none-any.whl");
+    let members = wheel_members(vec![("demo/a.py".into(), b"x = 1\n".to_vec())]);
+    write_zip_with(&path, &members, zip::CompressionMethod::Stored);
+    // Mark the first member (`demo/a.py`) as bzip2 (method 12) in its local and central headers.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let local = bytes
+        .windows(4)
+        .position(|w| w == [0x50, 0x4b, 0x03, 0x04])
+        .unwrap();
+    let central = bytes
+        .windows(4)
+        .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+        .unwrap();
+    bytes[local + 8] = 12;
+    bytes[central + 10] = 12;
+    std::fs::write(&path, bytes).unwrap();
+    let findings = slipway_dist::inspect(&path).unwrap().findings;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "zip-compression");
+    assert!(findings[0].message.contains("`demo/a.py`"), "{findings:?}");
+}
