@@ -30,7 +30,10 @@ pub enum DistError {
         what: String,
     },
     /// Reading the file (or listing the directory) failed.
-    #[error("cannot read `{}`: {source}", path.display())]
+    #[error(
+        "cannot read `{}`: {source}\nhint: check that it exists and this user can read it (a symlink must point at an existing file)",
+        path.display()
+    )]
     Io {
         /// The file or directory.
         path: PathBuf,
