@@ -1,7 +1,8 @@
-//! The file-name rules agree with PyPI's upload code as run on `packaging.utils`
-//! (`parse_sdist_filename`, `parse_wheel_filename`, `canonicalize_name`) over a table of
-//! real-world names: the same names are refused, and the name slipway says PyPI wants is the
-//! one PyPI computes.
+//! The pre-flight rules agree with the Python code PyPI runs, over tables of real-world values:
+//! file names with `packaging.utils` (`parse_sdist_filename`, `parse_wheel_filename`,
+//! `canonicalize_name`: the same names are refused, and the name slipway says PyPI wants is the
+//! one PyPI computes), `License-Expression` with `packaging.licenses`, e-mail addresses with
+//! `email.utils.parseaddr` + `email_validator`.
 
 mod common;
 
@@ -260,6 +261,80 @@ print(json.dumps(out))
             ours.is_none(),
             valid,
             "`{expression}`: packaging says valid={valid}, slipway {ours:?}"
+        );
+    }
+}
+
+/// Runs `script` with `input` as JSON on stdin; returns its JSON output.
+fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
+    let mut child = Command::new(tool("python"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `Author-email` values holding one address: slipway refuses exactly what PyPI's check
+/// (`parseaddr`, then `email_validator.validate_email(..., check_deliverability=False)`) refuses.
+#[test]
+fn email_addresses_agree_with_email_validator() {
+    let table = [
+        "Ada Lovelace <ada@example.org>",
+        "ada@example.org",
+        "ada@example.org (Ada)",
+        "\"Lovelace, Ada\" <ada@example.org>",
+        "a+tag@sub.example.co.uk",
+        "ü@example.org",
+        "a@bücher.ch",
+        "first.last@example.io",
+        "Ada <ada@localhost>",
+        "a@b",
+        "a@b.c1",
+        "a..b@example.org",
+        ".a@example.org",
+        "a.@example.org",
+        "a@-x.org",
+        "a@x_y.org",
+        "a@x.test",
+        "a@x.local",
+        "a@[1.2.3.4]",
+        "Ada Lovelace",
+        "ada(at)example.org",
+    ];
+    let script = r#"
+import json, sys, email.utils
+from email_validator import validate_email, EmailNotValidError
+out = []
+for value in json.load(sys.stdin):
+    _, address = email.utils.parseaddr(value)
+    refused = False
+    if address:
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError:
+            refused = True
+    out.append(refused)
+print(json.dumps(out))
+"#;
+    let pypi = python(script, &serde_json::json!(table));
+    for (value, refused) in table.iter().zip(pypi.as_array().unwrap()) {
+        let refused = refused.as_bool().unwrap();
+        let ours = slipway_pypi::preflight::email::check_field(value);
+        assert_eq!(
+            ours.iter().any(|(_, _, refused)| *refused),
+            refused,
+            "`{value}`: PyPI refuses={refused}, slipway {ours:?}"
         );
     }
 }
