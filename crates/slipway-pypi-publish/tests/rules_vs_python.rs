@@ -338,3 +338,43 @@ print(json.dumps(out))
         );
     }
 }
+
+/// The field table (header, form name, the Metadata-Version that introduced it, multi-use)
+/// agrees with `packaging.metadata`'s own, and the versions it knows with packaging's.
+#[test]
+fn the_field_table_agrees_with_packaging() {
+    let script = r#"
+import json, sys
+from packaging import metadata as pm
+json.load(sys.stdin)
+override = {"platforms": "platform", "supported_platforms": "supported_platform",
+            "license_files": "license_file", "import_names": "import_name",
+            "import_namespaces": "import_namespace"}
+fields = {email: [override.get(raw, raw), pm.Metadata.__dict__[raw].added,
+                  raw in pm._LIST_FIELDS or raw == "project_urls"]
+          for raw, email in pm._RAW_TO_EMAIL_MAPPING.items()}
+print(json.dumps({"fields": fields, "versions": pm._VALID_METADATA_VERSIONS}))
+"#;
+    let v = python(script, &serde_json::json!(null));
+    let fields = v["fields"].as_object().unwrap();
+    assert_eq!(fields.len(), slipway_pypi::metadata::FIELDS.len());
+    for spec in slipway_pypi::metadata::FIELDS {
+        let want = &fields[&spec.header.to_ascii_lowercase()];
+        assert_eq!(want[0], spec.form, "{}", spec.header);
+        assert_eq!(want[1], spec.added, "{}", spec.header);
+        let multi = want[2].as_bool().unwrap() || spec.header == "Keywords";
+        assert_eq!(
+            multi,
+            spec.multi || spec.header == "Keywords",
+            "{}",
+            spec.header
+        );
+    }
+    let versions: Vec<&str> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(versions, slipway_pypi::metadata::KNOWN_METADATA_VERSIONS);
+}
