@@ -75,6 +75,13 @@ impl DistFile {
             .and_then(|n| n.to_str())
             .ok_or_else(|| bad("the name is missing or not UTF-8".to_string()))?
             .to_string();
+        if let Some(what) = unsafe_char(&filename) {
+            return Err(DistError::UnsafeFilename {
+                path: path.to_path_buf(),
+                shown: filename.escape_debug().to_string(),
+                what,
+            });
+        }
         let lower = filename.to_ascii_lowercase();
         let (kind, name, version, python_tag) = if lower.ends_with(".whl") {
             let (name, version, tag) = parse_wheel(&filename[..filename.len() - 4]).map_err(bad)?;
@@ -102,6 +109,44 @@ impl DistFile {
     pub fn normalized_name(&self) -> String {
         normalize_name(&self.name)
     }
+}
+
+/// The first character no index accepts in a file name (PyPI refuses control characters, `/`
+/// and `\\`; a space never appears in a name a build backend writes), described for a message.
+fn unsafe_char(filename: &str) -> Option<String> {
+    filename.chars().find_map(|c| match c {
+        ' ' => Some("a space".to_string()),
+        '\n' => Some("a newline".to_string()),
+        '\r' => Some("a carriage return".to_string()),
+        '\t' => Some("a tab".to_string()),
+        '/' | '\\' => Some(format!("a path separator (`{c}`)")),
+        c if c.is_control() || c.is_whitespace() => {
+            Some(format!("a control or space character (U+{:04X})", c as u32))
+        }
+        _ => None,
+    })
+}
+
+/// Whether `name` is a valid project name (`packaging.utils.canonicalize_name(name,
+/// validate=True)`): ASCII letters and digits, with `.`, `_`, `-` inside.
+pub fn is_valid_project_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// The name part of a dist file name as PyPI wants it: the normalized name with `_` for `-`
+/// (`Django` → `django`, `charset-normalizer` → `charset_normalizer`).
+pub fn filename_name_part(name: &str) -> String {
+    normalize_name(name).replace('-', "_")
+}
+
+/// The sdist file name PEP 625 prescribes and PyPI requires: `{name part}-{normalized version}.tar.gz`.
+pub fn pep625_sdist_filename(name: &str, version: &Version) -> String {
+    format!("{}-{version}.tar.gz", filename_name_part(name))
 }
 
 /// PEP 503 name normalization: lowercase, and every run of `-`, `_`, `.` becomes a single `-`.

@@ -1,8 +1,10 @@
 //! Python distribution files, read without Python.
 //!
 //! - [`DistFile::from_path`] parses a wheel or sdist file *name* (PEP 427/491, PEP 625, legacy sdists).
-//! - [`CoreMetadata::parse`] parses core metadata (`METADATA` / `PKG-INFO`, versions 1.0–2.6).
-//! - [`read_metadata`] pulls that metadata out of a wheel or sdist, reading only what it needs.
+//! - [`CoreMetadata::parse`] parses core metadata (`METADATA` / `PKG-INFO`) exactly as Python's
+//!   `email` parser reads it, with the core-metadata continuation conventions.
+//! - [`read_metadata`] pulls that metadata out of a wheel or sdist; [`inspect`] also checks the
+//!   archive the way PyPI does and reports [`Finding`]s.
 //! - [`find_dists`] lists the dists in a directory; [`hash_file`] streams a file through the
 //!   digests an index upload needs.
 
@@ -10,12 +12,18 @@ mod archive;
 mod error;
 mod filename;
 mod find;
+mod finding;
 mod hash;
 mod metadata;
+mod wheel;
 
-pub use archive::read_metadata;
+pub use archive::{Inspected, inspect, read_metadata};
 pub use error::DistError;
-pub use filename::{DistFile, DistKind, normalize_name};
-pub use find::{FoundDists, find_dists};
+pub use filename::{
+    DistFile, DistKind, filename_name_part, is_valid_project_name, normalize_name,
+    pep625_sdist_filename,
+};
+pub use find::{FoundDists, Ignored, find_dists};
+pub use finding::{Finding, Severity};
 pub use hash::{HASH_CHUNK, Hashes, digest_file, hash_file, read_chunks};
 pub use metadata::CoreMetadata;

@@ -161,7 +161,7 @@ fn sdist_without_pkg_info() {
     );
     let msg = read_metadata(&path).unwrap_err().to_string();
     assert!(
-        msg.ends_with("has no core metadata: expected `foo-2.0/PKG-INFO` in the archive"),
+        msg.contains("has no core metadata: expected `foo-2.0/PKG-INFO` in the archive\nhint: "),
         "{msg}"
     );
 }
@@ -246,20 +246,28 @@ fn find_dists_orders_and_ignores() {
             "pkg-1.0-py3-none-any.whl"
         ]
     );
-    let ignored: Vec<PathBuf> = found
+    let ignored: Vec<(PathBuf, &str)> = found
         .ignored
         .iter()
-        .map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf())
+        .map(|i| {
+            (
+                i.path.strip_prefix(dir.path()).unwrap().to_path_buf(),
+                i.reason.as_str(),
+            )
+        })
         .collect();
-    let ignored: Vec<_> = ignored.iter().map(|p| p.to_str().unwrap()).collect();
+    let ignored: Vec<_> = ignored
+        .iter()
+        .map(|(p, r)| (p.to_str().unwrap(), *r))
+        .collect();
     assert_eq!(
         ignored,
         [
-            ".gitignore",
-            "SHA256SUMS",
-            "notes.txt",
-            "pkg-1.0.tar.gz.publish.attestation",
-            "sub"
+            (".gitignore", "not a wheel or sdist"),
+            ("SHA256SUMS", "not a wheel or sdist"),
+            ("notes.txt", "not a wheel or sdist"),
+            ("pkg-1.0.tar.gz.publish.attestation", "not a wheel or sdist"),
+            ("sub", "a directory")
         ]
     );
 
@@ -273,4 +281,137 @@ fn find_dists_orders_and_ignores() {
         .unwrap_err()
         .to_string();
     assert!(missing.starts_with("cannot read `"), "{missing}");
+}
+
+#[test]
+fn broken_and_looping_symlinks_that_are_not_dists_are_ignored() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("pkg-1.0.tar.gz"), b"").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("stale.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("loop-b"), dir.path().join("loop-a")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("loop-a"), dir.path().join("loop-b")).unwrap();
+    let found = find_dists(dir.path()).unwrap();
+    assert_eq!(found.dists.len(), 1);
+    let reasons: Vec<_> = found.ignored.iter().map(|i| i.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "a symlink loop",
+            "a symlink loop",
+            "a symlink to a missing file"
+        ]
+    );
+    // A broken symlink that looks like a dist is an error: it was meant to be published.
+    std::os::unix::fs::symlink(
+        dir.path().join("gone"),
+        dir.path().join("pkg-1.0-py3-none-any.whl"),
+    )
+    .unwrap();
+    let msg = find_dists(dir.path()).unwrap_err().to_string();
+    assert!(
+        msg.contains("pkg-1.0-py3-none-any.whl`: it is a symlink to a missing file"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn names_with_spaces_or_control_characters_are_refused_with_the_name_escaped() {
+    let dir = tmp();
+    for (name, what) in [
+        ("pkg-1.0 (1).tar.gz", "a space"),
+        ("pkg-1.0-py3-none-any\n.whl", "a newline"),
+        ("pkg-1.0\t.tar.gz", "a tab"),
+        ("pkg-1.0-py3-none-any\u{7f}.whl", "U+007F"),
+    ] {
+        let sub = dir.path().join(what.replace(' ', "_"));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(name), b"").unwrap();
+        let msg = find_dists(&sub).unwrap_err().to_string();
+        assert!(msg.contains(what), "{name:?}: {msg}");
+        assert!(msg.contains("hint: rename"), "{msg}");
+        assert!(!msg.lines().next().unwrap().contains('\n'));
+        assert!(msg.contains(&name.escape_debug().to_string()), "{msg}");
+    }
+}
+
+/// A wheel with METADATA, WHEEL and a matching RECORD, plus `extra` members, as (name, bytes).
+fn wheel_members(extra: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let mut members = extra;
+    members.push((
+        "demo-1.0.dist-info/METADATA".into(),
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n".to_vec(),
+    ));
+    members.push((
+        "demo-1.0.dist-info/WHEEL".into(),
+        b"Wheel-Version: 1.0\n".to_vec(),
+    ));
+    let mut record: String = members.iter().map(|(n, _)| format!("{n},,\n")).collect();
+    record.push_str("demo-1.0.dist-info/RECORD,,\n");
+    members.push(("demo-1.0.dist-info/RECORD".into(), record.into_bytes()));
+    members
+}
+
+fn write_zip_with(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionMethod) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(true);
+    for (name, contents) in members {
+        zip.start_file(name.as_str(), options).unwrap();
+        zip.write_all(contents).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn rules(path: &Path) -> Vec<&'static str> {
+    slipway_dist::inspect(path)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn a_clean_wheel_has_no_findings_and_a_zip_bomb_is_one() {
+    let dir = tmp();
+    let path = dir.path().join("demo-1.0-py3-none-any.whl");
+    write_zip_with(
+        &path,
+        &wheel_members(vec![]),
+        zip::CompressionMethod::Deflated,
+    );
+    assert_eq!(rules(&path), Vec::<&str>::new());
+    let zeros = vec![0u8; 80 * 1024 * 1024];
+    write_zip_with(
+        &path,
+        &wheel_members(vec![("demo/zeros.bin".into(), zeros)]),
+        zip::CompressionMethod::Deflated,
+    );
+    assert_eq!(rules(&path), ["zip-ratio"]);
+}
+
+#[test]
+fn members_compressed_with_another_method_are_found() {
+    let dir = tmp();
+    let path = dir.path().join("demo-1.0-py3-none-any.whl");
+    let members = wheel_members(vec![("demo/a.py".into(), b"x = 1\n".to_vec())]);
+    write_zip_with(&path, &members, zip::CompressionMethod::Stored);
+    // Mark the first member (`demo/a.py`) as bzip2 (method 12) in its local and central headers.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let local = bytes
+        .windows(4)
+        .position(|w| w == [0x50, 0x4b, 0x03, 0x04])
+        .unwrap();
+    let central = bytes
+        .windows(4)
+        .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+        .unwrap();
+    bytes[local + 8] = 12;
+    bytes[central + 10] = 12;
+    std::fs::write(&path, bytes).unwrap();
+    let findings = slipway_dist::inspect(&path).unwrap().findings;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "zip-compression");
+    assert!(findings[0].message.contains("`demo/a.py`"), "{findings:?}");
 }

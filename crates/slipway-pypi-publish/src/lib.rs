@@ -26,12 +26,14 @@ pub static TOOL: Tool = Tool {
             "packages-dir",
             "Directory holding the dists to upload (relative to the workspace).",
         )
-        .default("dist"),
+        .default("dist")
+        .alias("packages_dir"),
         InputSpec::string(
             "repository-url",
             "The index's legacy upload URL (TestPyPI: https://test.pypi.org/legacy/).",
         )
-        .default(slipway_pypi::PYPI_UPLOAD_URL),
+        .default(slipway_pypi::PYPI_UPLOAD_URL)
+        .alias("repository_url"),
         InputSpec::string(
             "index-url",
             "The index's simple API, used to find files that are already there; derived for PyPI and TestPyPI (e.g. https://pypi.org/simple/).",
@@ -55,21 +57,29 @@ pub static TOOL: Tool = Tool {
             "skip-existing",
             true,
             "Skip files the index already has with the same sha256 (a file there with other bytes always fails).",
-        ),
+        )
+        .alias("skip_existing"),
         InputSpec::bool(
             "verify-metadata",
             true,
-            "Check each dist's metadata the way PyPI does before uploading anything.",
-        ),
+            "Before anything is sent, refuse every dist PyPI would refuse (file names, archive layout, metadata); false sends such dists anyway, with a warning (private indexes with other rules).",
+        )
+        .alias("verify_metadata"),
         InputSpec::bool(
             "print-hash",
             true,
             "Show each file's sha256 and blake2_256 in the log and the step summary.",
-        ),
+        )
+        .alias("print_hash"),
         InputSpec::bool(
             "attestations",
             true,
             "Upload the <dist>.publish.attestation file found beside a dist, if any.",
+        ),
+        InputSpec::bool(
+            "verbose",
+            false,
+            "Log every request to the index and the upload forms at debug level (no secret is ever logged).",
         ),
         InputSpec::bool(
             "dry-run",
@@ -114,6 +124,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         Some(url) => Some(url),
         None => slipway_pypi::derive_index_url(&repository_url),
     };
+    let pypi = slipway_pypi::urls::KnownIndex::of(&repository_url).is_some();
     let trusted_publishing = i
         .parsed("trusted-publishing", |v| {
             v.parse::<TrustedPublishing>().map_err(|e| {
@@ -134,6 +145,8 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         }
     }
     let password = i.secret("password", &action.commands);
+    // Read by the runner to turn on debug logging; checked here so a typo is an error.
+    i.bool("verbose")?;
     let request_token = action
         .env
         .get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
@@ -154,6 +167,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         trusted_publishing,
         local: LocalOptions {
             verify_metadata: i.bool("verify-metadata")?,
+            pypi,
             expected_version,
             attestations: i.bool("attestations")?,
         },
@@ -299,5 +313,52 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
             .into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TOOL;
+
+    /// Every input `pypa/gh-action-pypi-publish` documents (its action.yml, deprecated spellings
+    /// included), so a workflow switching to this action gets no "unexpected input" warning.
+    const PYPA_INPUTS: &[&str] = &[
+        "user",
+        "password",
+        "repository-url",
+        "repository_url",
+        "packages-dir",
+        "packages_dir",
+        "verify-metadata",
+        "verify_metadata",
+        "skip-existing",
+        "skip_existing",
+        "verbose",
+        "print-hash",
+        "print_hash",
+        "attestations",
+    ];
+
+    #[test]
+    fn every_input_of_the_pypa_action_is_declared() {
+        for name in PYPA_INPUTS {
+            assert!(
+                TOOL.inputs
+                    .iter()
+                    .any(|i| i.name == *name || i.alias == Some(name)),
+                "`{name}` is not declared"
+            );
+            let runs = slipway_runner::docs::Runs {
+                image: "docker://x".into(),
+                entrypoint: "/x".into(),
+                args: vec![],
+                env: vec![],
+            };
+            assert!(
+                TOOL.action_yml(&runs, "x")
+                    .contains(&format!("\n  {name}:\n")),
+                "`{name}` is not in action.yml"
+            );
+        }
     }
 }

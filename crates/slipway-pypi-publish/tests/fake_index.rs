@@ -460,6 +460,15 @@ fn handmade_wheel(dir: &Path, metadata: &str, payload: u64) -> PathBuf {
             left -= n as u64;
         }
     }
+    zip.start_file("handmade-1.0.dist-info/RECORD", stored)
+        .unwrap();
+    let mut record = String::from(
+        "handmade-1.0.dist-info/METADATA,,\nhandmade-1.0.dist-info/WHEEL,,\nhandmade-1.0.dist-info/RECORD,,\n",
+    );
+    if payload > 0 {
+        record.push_str("handmade/data.bin,,\n");
+    }
+    zip.write_all(record.as_bytes()).unwrap();
     zip.finish().unwrap();
     path
 }
@@ -495,16 +504,26 @@ fn fields_newer_than_the_metadata_version_are_left_out_with_a_notice() {
     let bad = tempfile::tempdir().unwrap();
     handmade_wheel(
         bad.path(),
-        "Metadata-Version: 9.9\nName: other\nVersion: 1.0\n",
+        "Metadata-Version: 2.0\nName: other\nVersion: 1.0\n",
         0,
     );
+    let index = ok_index();
     publish(&index, bad.path(), &[]).assert_failed_with(&[
-        "would reject",
-        "`Metadata-Version: 9.9` is not a known metadata version",
-        "the file name says project `handmade` but the metadata says `other`",
+        "would refuse",
+        "[name-mismatch] the file name says project `handmade` but the metadata says `other`",
         "verify-metadata",
     ]);
-    publish(&ok_index(), bad.path(), &[("verify-metadata", "false")]).assert_ok();
+    assert!(index.requests().is_empty());
+    let sent = publish(&index, bad.path(), &[("verify-metadata", "false")]);
+    sent.assert_ok();
+    assert!(
+        sent.stdout.contains("::warning::")
+            && sent
+                .stdout
+                .contains("sent anyway because `verify-metadata` is false"),
+        "{}",
+        sent.stdout
+    );
 }
 
 #[test]

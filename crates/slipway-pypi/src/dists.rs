@@ -7,7 +7,8 @@ use std::str::FromStr;
 use slipway_dist::{DistFile, DistKind, Hashes};
 use slipway_runner::Commands;
 
-use crate::metadata::{DistMetadata, MetadataProblem, metadata_form, verify_metadata};
+use crate::metadata::{DistMetadata, metadata_form};
+use crate::preflight::{self, DistFindings};
 
 /// A dist ready to upload: its file name facts, metadata, hashes and optional attestation.
 #[derive(Debug, Clone)]
@@ -130,16 +131,15 @@ pub enum LocalError {
         /// The parser's reason.
         reason: String,
     },
-    /// The metadata has problems PyPI would reject.
+    /// Dists the index would refuse (or that are broken), found before any request.
     #[error(
-        "`{filename}` has metadata the index would reject:\n{}\nhint: fix the project's metadata and rebuild (or set `verify-metadata: false` for an index that accepts it)",
-        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+        "{} the index would refuse; nothing was uploaded:\n{}\nhint: to send them anyway (a private index with other rules), set `verify-metadata: false`",
+        if files.len() == 1 { format!("`{}` has problems", files[0].filename) } else { format!("{} dists have problems", files.len()) },
+        preflight::render(files, true)
     )]
-    Metadata {
-        /// The dist.
-        filename: String,
-        /// What is wrong.
-        problems: Vec<MetadataProblem>,
+    Refused {
+        /// Each dist with an error, and its findings.
+        files: Vec<DistFindings>,
     },
     /// Dists whose version is not the expected one.
     #[error(
@@ -162,8 +162,10 @@ pub enum LocalError {
 /// What the local scan asks for.
 #[derive(Debug, Clone, Default)]
 pub struct LocalOptions {
-    /// Check metadata as PyPI does.
+    /// Refuse dists the index would refuse (else they are sent with a warning).
     pub verify_metadata: bool,
+    /// The index is PyPI or TestPyPI, whose accepted Metadata-Versions are known.
+    pub pypi: bool,
     /// Every dist must carry this version.
     pub expected_version: Option<String>,
     /// Send `<dist>.publish.attestation` files.
@@ -180,9 +182,10 @@ fn same_version(a: &str, b: &str) -> bool {
     }
 }
 
-/// Finds, reads, verifies and hashes the dists in `dir`, sdists first. Non-dists are ignored
-/// with a notice; no dists at all, unreadable dists, metadata PyPI would reject and a version
-/// other than the expected one are errors. Nothing touches the network.
+/// Finds, reads, checks and hashes the dists in `dir`, sdists first. Non-dists are ignored
+/// with a notice; no dists at all, unreadable dists, dists the index would refuse (every rule
+/// [`preflight`] knows, for every dist, before anything is sent) and a version other than the
+/// expected one are errors. Nothing touches the network.
 pub fn scan(
     dir: &Path,
     options: &LocalOptions,
@@ -202,21 +205,23 @@ pub fn scan(
         PathBuf::from(name)
     };
     let attestations: Vec<PathBuf> = found.dists.iter().map(attestation_of).collect();
-    let ignored: Vec<String> = found
-        .ignored
-        .iter()
-        .filter(|p| !(options.attestations && attestations.contains(p)))
-        .map(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        })
-        .collect();
-    for name in &ignored {
+    let mut ignored = Vec::new();
+    for entry in &found.ignored {
+        if options.attestations && attestations.contains(&entry.path) {
+            continue;
+        }
+        let name = entry
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         commands.notice(&format!(
-            "ignoring `{name}` in `{}`: not a wheel or sdist",
-            dir.display()
+            "ignoring `{}` in `{}`: {}",
+            name.escape_debug(),
+            dir.display(),
+            entry.reason
         ));
+        ignored.push(name);
     }
     if found.dists.is_empty() {
         return Err(LocalError::NoDists {
@@ -224,22 +229,39 @@ pub fn scan(
             ignored,
         });
     }
-    let mut dists = Vec::new();
-    for file in found.dists {
-        let (_, core) = slipway_dist::read_metadata(&file.path)?;
+    let ctx = preflight::Context { pypi: options.pypi };
+    let mut read = Vec::new();
+    for file in &found.dists {
+        let inspected = slipway_dist::inspect(&file.path)?;
         let metadata = DistMetadata {
-            fields: core.fields().to_vec(),
-            description: core.description().map(str::to_string),
+            fields: inspected.metadata.fields().to_vec(),
+            description: inspected.metadata.description().map(str::to_string),
         };
-        if options.verify_metadata {
-            let problems = verify_metadata(&metadata, &file.name, &file.version);
-            if !problems.is_empty() {
-                return Err(LocalError::Metadata {
-                    filename: file.filename.clone(),
-                    problems,
-                });
+        read.push((inspected, metadata));
+    }
+    let mut all: Vec<DistFindings> = read
+        .iter()
+        .map(|(inspected, meta)| {
+            let form = metadata_form(meta);
+            if !form.unknown.is_empty() {
+                commands.notice(&format!(
+                    "`{}`: not core metadata, so not sent: {}",
+                    inspected.file.filename,
+                    form.unknown.join(", ")
+                ));
             }
-        }
+            DistFindings {
+                filename: inspected.file.filename.clone(),
+                findings: preflight::check_dist(inspected, meta, &form, &ctx),
+            }
+        })
+        .collect();
+    let pairs: Vec<_> = read.iter().map(|(i, m)| (i, m)).collect();
+    all.extend(preflight::check_set(&pairs));
+    report_findings(all, options.verify_metadata, commands)?;
+    let mut dists = Vec::new();
+    for (inspected, metadata) in read {
+        let file = inspected.file;
         let attestation =
             Some(attestation_of(&file)).filter(|p| options.attestations && p.is_file());
         dists.push(LocalDist {
@@ -272,6 +294,50 @@ pub fn scan(
         dist.hashes = hashes;
     }
     Ok(dists)
+}
+
+/// Prints warnings; errors fail the scan, or with `verify-metadata: false` become warnings
+/// that say the file is sent anyway.
+fn report_findings(
+    all: Vec<DistFindings>,
+    verify: bool,
+    commands: &Commands,
+) -> Result<(), LocalError> {
+    let mut refused = Vec::new();
+    for dist in all {
+        for f in dist.findings.iter() {
+            if !f.is_error() {
+                commands.warning(&format!("`{}`: {f}\nhint: {}", dist.filename, f.hint));
+            } else if !verify {
+                commands.warning(&format!(
+                    "`{}`: {f}; sent anyway because `verify-metadata` is false (PyPI would refuse it)",
+                    dist.filename
+                ));
+            }
+        }
+        if verify && dist.findings.iter().any(|f| f.is_error()) {
+            refused.push(dist);
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(LocalError::Refused { files: refused })
+    }
+}
+
+/// The form fields for the debug log: `name=value`, long values cut (the description, an
+/// attestation). The form holds no secret.
+pub fn describe_form(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let short: String = v.chars().take(60).collect();
+            let cut = if short.len() < v.len() { "…" } else { "" };
+            format!("{k}={:?}{cut}", short)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The version the dists carry: the one version, or the distinct versions comma-separated.

@@ -3,7 +3,9 @@
 //! [`publish()`] is the whole job: the local dists are found, read and checked ([`dists`]), the
 //! credentials come from a token or trusted publishing ([`oidc`]), then each file is compared
 //! with what the index already has ([`index`]) and streamed with a retry policy ([`upload`]).
-//! [`metadata`] holds the core-metadata field table and the checks PyPI applies.
+//! [`metadata`] holds the core-metadata field table and builds the form; [`preflight`] applies
+//! every rule PyPI's upload code applies that can be checked locally, to every dist, before the
+//! first request.
 
 pub mod dists;
 mod hashing;
@@ -11,6 +13,7 @@ pub mod http;
 pub mod index;
 pub mod metadata;
 pub mod oidc;
+pub mod preflight;
 pub mod publish;
 pub mod upload;
 pub mod urls;

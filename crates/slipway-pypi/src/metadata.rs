@@ -1,13 +1,62 @@
 //! Core metadata as the legacy upload API wants it: the field table (form name, multi-use, the
-//! Metadata-Version that introduced it), the form fields of one dist, and the checks PyPI applies
-//! before it accepts an upload.
+//! Metadata-Version that introduced it) and the form fields of one dist. The checks PyPI applies
+//! before it accepts an upload are in [`crate::preflight`].
 
-use std::str::FromStr;
-
-/// The Metadata-Version values PyPI knows (`packaging.metadata`), oldest first.
+/// The Metadata-Version values the field table covers (`packaging.metadata` knows them), oldest
+/// first. 2.6 (PEP 808) added no field.
 pub const KNOWN_METADATA_VERSIONS: &[&str] = &[
     "1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
 ];
+
+/// The Metadata-Version values PyPI accepts today (`SUPPORTED_METADATA_VERSIONS` in its upload
+/// code); for a version the table knows, anything else is refused by PyPI and TestPyPI.
+pub const PYPI_METADATA_VERSIONS: &[&str] =
+    &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"];
+
+/// A `Metadata-Version` value as `(major, minor)`, when it has that shape (`2.1`).
+pub fn parse_metadata_version(value: &str) -> Option<(u32, u32)> {
+    let (major, minor) = value.trim().split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(major) || !digits(minor) {
+        return None;
+    }
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Where a declared Metadata-Version stands against the field table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionStanding {
+    /// In the table.
+    Known,
+    /// Newer than every version in the table: the newest known version's fields are sent.
+    Newer,
+    /// Not in the table but not newer either (`2.0`, which no specification defines).
+    Unknown,
+    /// Not `major.minor` at all.
+    Malformed,
+}
+
+/// Where `value` stands against [`KNOWN_METADATA_VERSIONS`].
+pub fn version_standing(value: &str) -> VersionStanding {
+    let Some(parsed) = parse_metadata_version(value) else {
+        return VersionStanding::Malformed;
+    };
+    let newest = KNOWN_METADATA_VERSIONS
+        .iter()
+        .filter_map(|v| parse_metadata_version(v))
+        .max()
+        .unwrap_or((0, 0));
+    if KNOWN_METADATA_VERSIONS
+        .iter()
+        .any(|v| parse_metadata_version(v) == Some(parsed))
+    {
+        VersionStanding::Known
+    } else if parsed > newest {
+        VersionStanding::Newer
+    } else {
+        VersionStanding::Unknown
+    }
+}
 
 /// One core-metadata field and how it travels in the upload form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +133,6 @@ pub fn field_spec(header: &str) -> Option<&'static FieldSpec> {
         .find(|s| s.header.eq_ignore_ascii_case(header))
 }
 
-fn version_index(version: &str) -> Option<usize> {
-    KNOWN_METADATA_VERSIONS.iter().position(|v| *v == version)
-}
-
 /// The metadata of one dist, as read from its METADATA/PKG-INFO.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DistMetadata {
@@ -125,9 +170,10 @@ pub struct MetadataForm {
 
 /// Builds the metadata fields of the upload form: every known header in its snake_case form (list
 /// fields repeated, in file order), the description last. Fields newer than the declared
-/// Metadata-Version are left out (PyPI would answer 400) and listed in `omitted_newer`.
+/// Metadata-Version are left out (PyPI would answer 400) and listed in `omitted_newer`; a
+/// version newer than the table gets every field the table knows, a malformed one every field.
 pub fn metadata_form(meta: &DistMetadata) -> MetadataForm {
-    let declared = version_index(meta.metadata_version());
+    let declared = parse_metadata_version(meta.metadata_version());
     let mut form = MetadataForm::default();
     for (header, value) in &meta.fields {
         let Some(spec) = field_spec(header) else {
@@ -139,7 +185,7 @@ pub fn metadata_form(meta: &DistMetadata) -> MetadataForm {
         if spec.header == "Description" {
             continue;
         }
-        let added = version_index(spec.added);
+        let added = parse_metadata_version(spec.added);
         if let (Some(declared), Some(added)) = (declared, added) {
             if added > declared {
                 let label = format!("{} ({})", spec.header, spec.added);
@@ -162,51 +208,6 @@ pub fn metadata_form(meta: &DistMetadata) -> MetadataForm {
     form
 }
 
-/// What PyPI would reject in a dist's metadata, found before any upload.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MetadataProblem {
-    /// A required header is absent or empty.
-    #[error("the required field `{0}` is missing")]
-    Missing(&'static str),
-    /// The Metadata-Version is not one PyPI knows.
-    #[error(
-        "`Metadata-Version: {0}` is not a known metadata version (known: 1.0, 1.1, 1.2, 2.1 to 2.6)"
-    )]
-    UnknownMetadataVersion(String),
-    /// The version does not parse as PEP 440.
-    #[error("the version `{version}` is not a valid PEP 440 version: {reason}")]
-    InvalidVersion {
-        /// The version as written.
-        version: String,
-        /// The parser's reason.
-        reason: String,
-    },
-    /// The file name and the metadata disagree on the name.
-    #[error("the file name says project `{filename}` but the metadata says `{metadata}`")]
-    NameMismatch {
-        /// Name from the file name.
-        filename: String,
-        /// Name from the metadata.
-        metadata: String,
-    },
-    /// The file name and the metadata disagree on the version.
-    #[error("the file name says version `{filename}` but the metadata says `{metadata}`")]
-    VersionMismatch {
-        /// Version from the file name.
-        filename: String,
-        /// Version from the metadata.
-        metadata: String,
-    },
-    /// The Description-Content-Type is not one PyPI renders.
-    #[error(
-        "`Description-Content-Type: {0}` is not valid (PyPI accepts text/plain, text/x-rst or text/markdown, with an optional charset=UTF-8 and, for markdown, variant=GFM or CommonMark)"
-    )]
-    ContentType(String),
-    /// A single-use field occurs more than once.
-    #[error("the field `{0}` occurs more than once")]
-    Repeated(String),
-}
-
 /// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -223,98 +224,6 @@ pub fn normalize_name(name: &str) -> String {
         }
     }
     out
-}
-
-fn valid_content_type(value: &str) -> bool {
-    let mut parts = value.split(';').map(str::trim);
-    let mime = parts.next().unwrap_or("").to_ascii_lowercase();
-    if !matches!(mime.as_str(), "text/plain" | "text/x-rst" | "text/markdown") {
-        return false;
-    }
-    for param in parts.filter(|p| !p.is_empty()) {
-        let Some((key, val)) = param.split_once('=') else {
-            return false;
-        };
-        let (key, val) = (
-            key.trim().to_ascii_lowercase(),
-            val.trim().trim_matches('"'),
-        );
-        match key.as_str() {
-            "charset" if val.eq_ignore_ascii_case("utf-8") => {}
-            "variant" if mime == "text/markdown" && matches!(val, "GFM" | "CommonMark") => {}
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// Checks what PyPI checks before accepting a file: required fields, a known Metadata-Version,
-/// a PEP 440 version, a valid Description-Content-Type, single-use fields used once, and the
-/// file name agreeing with the metadata on name and version. Returns every problem found.
-pub fn verify_metadata(
-    meta: &DistMetadata,
-    filename_name: &str,
-    filename_version: &str,
-) -> Vec<MetadataProblem> {
-    let mut problems = Vec::new();
-    for required in ["Metadata-Version", "Name", "Version"] {
-        if meta.get(required).is_none_or(|v| v.trim().is_empty()) {
-            problems.push(MetadataProblem::Missing(required));
-        }
-    }
-    let mv = meta.metadata_version();
-    if !mv.is_empty() && version_index(mv).is_none() {
-        problems.push(MetadataProblem::UnknownMetadataVersion(mv.to_string()));
-    }
-    let name = meta.get("Name").unwrap_or("").trim();
-    let version = meta.get("Version").unwrap_or("").trim();
-    let parsed = if version.is_empty() {
-        None
-    } else {
-        match pep440_rs::Version::from_str(version) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                problems.push(MetadataProblem::InvalidVersion {
-                    version: version.to_string(),
-                    reason: e.to_string(),
-                });
-                None
-            }
-        }
-    };
-    if !name.is_empty() && normalize_name(name) != normalize_name(filename_name) {
-        problems.push(MetadataProblem::NameMismatch {
-            filename: filename_name.to_string(),
-            metadata: name.to_string(),
-        });
-    }
-    if let Some(parsed) = parsed {
-        let same = pep440_rs::Version::from_str(filename_version)
-            .map(|f| f == parsed)
-            .unwrap_or(false);
-        if !same {
-            problems.push(MetadataProblem::VersionMismatch {
-                filename: filename_version.to_string(),
-                metadata: version.to_string(),
-            });
-        }
-    }
-    if let Some(ct) = meta.get("Description-Content-Type") {
-        if !valid_content_type(ct) {
-            problems.push(MetadataProblem::ContentType(ct.to_string()));
-        }
-    }
-    for spec in FIELDS.iter().filter(|s| !s.multi) {
-        let count = meta
-            .fields
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(spec.header))
-            .count();
-        if count > 1 {
-            problems.push(MetadataProblem::Repeated(spec.header.to_string()));
-        }
-    }
-    problems
 }
 
 #[cfg(test)]
@@ -367,39 +276,40 @@ mod tests {
     }
 
     #[test]
-    fn verification_finds_what_pypi_rejects() {
-        let ok = meta(
-            &[
-                ("Metadata-Version", "2.4"),
-                ("Name", "My.Pkg"),
-                ("Version", "1.0.0"),
-                (
-                    "Description-Content-Type",
-                    "text/markdown; charset=UTF-8; variant=GFM",
-                ),
-            ],
-            None,
+    fn versions_newer_than_the_table_send_every_known_field() {
+        assert_eq!(version_standing("2.4"), VersionStanding::Known);
+        assert_eq!(version_standing("2.6"), VersionStanding::Known);
+        assert_eq!(version_standing("2.7"), VersionStanding::Newer);
+        assert_eq!(version_standing("10.0"), VersionStanding::Newer);
+        assert_eq!(version_standing("2.0"), VersionStanding::Unknown);
+        assert_eq!(version_standing("2"), VersionStanding::Malformed);
+        assert_eq!(version_standing("2.x"), VersionStanding::Malformed);
+        let fields = [
+            ("Name", "demo"),
+            ("Version", "1.0"),
+            ("License-Expression", "MIT"),
+            ("Import-Name", "demo"),
+            ("Provides-Extra", "x"),
+        ];
+        let form = |mv: &str| {
+            let mut all = vec![("Metadata-Version", mv)];
+            all.extend(fields);
+            metadata_form(&meta(&all, None))
+        };
+        let newer = form("2.10");
+        assert_eq!(newer.fields.len(), 6);
+        assert!(newer.omitted_newer.is_empty());
+        let old = form("2.0");
+        assert_eq!(
+            old.omitted_newer,
+            [
+                "License-Expression (2.4)",
+                "Import-Name (2.5)",
+                "Provides-Extra (2.1)"
+            ]
         );
-        assert_eq!(verify_metadata(&ok, "my_pkg", "1.0"), []);
-        let bad = meta(
-            &[
-                ("Metadata-Version", "3.0"),
-                ("Name", "other"),
-                ("Version", "1.0-banana"),
-                ("Summary", "a"),
-                ("Summary", "b"),
-                ("Description-Content-Type", "text/html"),
-            ],
-            None,
-        );
-        let problems = verify_metadata(&bad, "demo", "1.0");
-        assert_eq!(problems.len(), 5, "{problems:?}");
-        assert!(matches!(
-            problems[0],
-            MetadataProblem::UnknownMetadataVersion(_)
-        ));
-        let missing = verify_metadata(&meta(&[], None), "demo", "1.0");
-        assert_eq!(missing.len(), 3);
+        assert_eq!(form("2.5").omitted_newer, Vec::<String>::new());
+        assert_eq!(form("2.4").omitted_newer, ["Import-Name (2.5)"]);
     }
 
     #[test]

@@ -377,6 +377,22 @@ pub async fn publish(
     Ok(report)
 }
 
+/// What an answer was, for the debug log (never the body, which may echo credentials).
+fn answer_kind(answer: &Answer) -> String {
+    match answer {
+        Answer::Accepted => "accepted".into(),
+        Answer::Duplicate { status, .. } => format!("{status}, already there"),
+        Answer::Redirect { status, location } => {
+            format!(
+                "{status}, redirect to {}",
+                slipway_http::text::display_url(location, None)
+            )
+        }
+        Answer::Transient { .. } => "failed (transient)".into(),
+        Answer::Rejected { status, .. } => format!("{status}, rejected"),
+    }
+}
+
 /// What the index says about one file.
 enum OnIndex {
     Absent,
@@ -443,6 +459,11 @@ impl Session<'_> {
         };
         let key = crate::metadata::normalize_name(dist.name());
         if fresh || !self.pages.contains_key(&key) {
+            tracing::debug!(
+                "GET the index page of `{}` under {}",
+                dist.name(),
+                self.transport.show(&index)
+            );
             let page = project_files(
                 &self.transport,
                 &index,
@@ -552,6 +573,13 @@ impl Session<'_> {
         let mut attempt = 1;
         let mut redirects = 0;
         loop {
+            tracing::debug!(
+                "POST {} `{}` ({} bytes): {}",
+                self.transport.show(&url),
+                form.filename,
+                form.size,
+                crate::dists::describe_form(&form.fields)
+            );
             let credential = self.auth.as_ref().map(|a| a.for_origin(&url));
             let (answer, outcome) = send(&self.transport, &url, form, credential)
                 .await
@@ -559,6 +587,11 @@ impl Session<'_> {
                     path: dist.file.path.clone(),
                     source,
                 })?;
+            tracing::debug!(
+                "POST {}: {}",
+                self.transport.show(&url),
+                answer_kind(&answer)
+            );
             match answer {
                 Answer::Accepted => return Ok(FileStatus::Uploaded),
                 Answer::Duplicate { status, reason } => {

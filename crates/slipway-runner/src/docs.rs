@@ -133,6 +133,13 @@ impl Tool {
                 if let Some(d) = i.default {
                     y.push_str(&format!("    default: {}\n", scalar(d)));
                 }
+                if let Some(alias) = i.alias {
+                    y.push_str(&format!(
+                        "  {alias}:\n    description: {}\n    required: false\n    deprecationMessage: {}\n",
+                        scalar(&format!("[deprecated] The old spelling of `{}`.", i.name)),
+                        scalar(&format!("Use `{}` instead.", i.name))
+                    ));
+                }
             }
         }
         if !self.outputs.is_empty() {
@@ -168,8 +175,12 @@ impl Tool {
                 InputKind::Secret => " (secret)",
                 InputKind::String => "",
             };
+            let alias = i
+                .alias
+                .map(|a| format!(" Also accepted as `{a}` (deprecated)."))
+                .unwrap_or_default();
             m.push_str(&format!(
-                "| `{}` | {} | {}{} |\n",
+                "| `{}` | {} | {}{}{alias} |\n",
                 i.name,
                 default,
                 esc(i.description),

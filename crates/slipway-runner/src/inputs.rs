@@ -38,6 +38,9 @@ pub struct InputSpec {
     pub required: bool,
     /// The kind of value.
     pub kind: InputKind,
+    /// A deprecated second name accepted for it (`packages_dir` for `packages-dir`, as another
+    /// action spells it); action.yml declares it with a `deprecationMessage`.
+    pub alias: Option<&'static str>,
 }
 
 impl InputSpec {
@@ -49,6 +52,7 @@ impl InputSpec {
             default: None,
             required: false,
             kind: InputKind::String,
+            alias: None,
         }
     }
     /// A boolean input with its default.
@@ -60,6 +64,7 @@ impl InputSpec {
             default: Some(default),
             required: false,
             kind: InputKind::Bool,
+            alias: None,
         }
     }
     /// A list input (newline or comma separated).
@@ -70,6 +75,7 @@ impl InputSpec {
             default: None,
             required: false,
             kind: InputKind::List,
+            alias: None,
         }
     }
     /// A secret input.
@@ -80,11 +86,17 @@ impl InputSpec {
             default: None,
             required: false,
             kind: InputKind::Secret,
+            alias: None,
         }
     }
     /// Sets the default (as written in action.yml).
     pub const fn default(mut self, default: &'static str) -> Self {
         self.default = Some(default);
+        self
+    }
+    /// Accepts `alias` as a deprecated second name.
+    pub const fn alias(mut self, alias: &'static str) -> Self {
+        self.alias = Some(alias);
         self
     }
     /// Marks the input required.
@@ -310,6 +322,18 @@ impl Inputs {
         if let Some(v) = self.flags.get(spec.name) {
             return Some(v.clone());
         }
+        // A deprecated alias counts when the input itself is absent, empty or left at its
+        // default (the runner fills in declared defaults, so "left at" is all that can be seen).
+        let alias = spec
+            .alias
+            .and_then(|a| self.env.raw(&input_var(a)))
+            .filter(|v| !v.trim().is_empty());
+        if let Some(alias) = alias {
+            let own = self.env.raw(&input_var(spec.name)).unwrap_or_default();
+            if own.trim().is_empty() || Some(own.trim()) == spec.default {
+                return Some(alias.to_string());
+            }
+        }
         if let Some(v) = self.env.raw(&input_var(spec.name)) {
             // In a workflow every declared input is set. An input whose default is a `${{ }}`
             // expression that evaluated to nothing (e.g. no token) falls back like a local run,
@@ -419,6 +443,41 @@ mod tests {
         )
         .unwrap()
         .0
+    }
+
+    #[test]
+    fn a_deprecated_alias_counts_when_the_input_is_left_at_its_default() {
+        static ALIASED: &[InputSpec] = &[
+            InputSpec::string("packages-dir", "p")
+                .default("dist")
+                .alias("packages_dir"),
+            InputSpec::bool("skip-existing", true, "s").alias("skip_existing"),
+        ];
+        let at =
+            |env: &[(&str, &str)]| Inputs::from_env(ALIASED, Env::from_pairs(env.iter().copied()));
+        // In a workflow the runner sets the declared default and the alias as given.
+        let i = at(&[
+            ("INPUT_PACKAGES-DIR", "dist"),
+            ("INPUT_PACKAGES_DIR", "wheelhouse"),
+            ("INPUT_SKIP-EXISTING", "true"),
+            ("INPUT_SKIP_EXISTING", "false"),
+        ]);
+        assert_eq!(i.string("packages-dir").as_deref(), Some("wheelhouse"));
+        assert!(!i.bool("skip-existing").unwrap());
+        // The new name given explicitly wins; an empty alias is no value.
+        let i = at(&[
+            ("INPUT_PACKAGES-DIR", "out"),
+            ("INPUT_PACKAGES_DIR", "wheelhouse"),
+        ]);
+        assert_eq!(i.string("packages-dir").as_deref(), Some("out"));
+        let i = at(&[("INPUT_PACKAGES-DIR", "dist"), ("INPUT_PACKAGES_DIR", "")]);
+        assert_eq!(i.string("packages-dir").as_deref(), Some("dist"));
+        assert_eq!(
+            at(&[("INPUT_PACKAGES_DIR", "w")])
+                .string("packages-dir")
+                .as_deref(),
+            Some("w")
+        );
     }
 
     #[test]

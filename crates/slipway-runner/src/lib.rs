@@ -124,10 +124,10 @@ impl Action {
     }
 }
 
-/// Sets up tracing on stderr: INFO, or DEBUG with `RUNNER_DEBUG=1`; no timestamps (the runner
-/// adds its own).
-pub fn init_tracing(env: &Env) {
-    let level = if env.debug() {
+/// Sets up tracing on stderr: INFO, or DEBUG with `RUNNER_DEBUG=1` or `verbose`; no timestamps
+/// (the runner adds its own).
+pub fn init_tracing(env: &Env, verbose: bool) {
+    let level = if env.debug() || verbose {
         tracing::Level::DEBUG
     } else {
         tracing::Level::INFO
@@ -177,7 +177,11 @@ pub fn run_with_args(
         }
         Invocation::Run => {}
     }
-    init_tracing(&env);
+    // A tool that declares a `verbose` input (pypi-publish, as the pypa action has it) turns on
+    // debug logging with it.
+    let verbose =
+        tool.inputs.iter().any(|i| i.name == "verbose") && inputs.bool("verbose").unwrap_or(false);
+    init_tracing(&env, verbose);
     // One crypto provider for every TLS client in the process (the transport's reqwest).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut action = Action::new(tool, env, inputs);

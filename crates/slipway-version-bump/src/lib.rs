@@ -34,7 +34,8 @@ pub static TOOL: Tool = Tool {
         slipway_github::API_URL_INPUT,
     ],
     outputs: &[
-        OutputSpec::new("version", "The version read from source, as written."),
+        OutputSpec::new("version", "The version read from source, normalized (PEP 440: `2024.08.30` → `2024.8.30`, `1.0.0-RC1` → `1.0.0rc1`; SemVer's canonical form with `scheme: semver`), as build backends write it into file names."),
+        OutputSpec::new("version-as-written", "The version exactly as written in source."),
         OutputSpec::new("previous-version", "The version compared with (empty when there is none)."),
         OutputSpec::new("bumped", "true when the version is higher than the previous one (or there is no previous one)."),
         OutputSpec::new("tag", "The tag for the version (tag-template applied)."),
@@ -142,8 +143,10 @@ impl Request {
 /// What version-bump found out.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// The version as written in source.
+    /// The version, normalized under the scheme (what build backends put in file names).
     pub version: String,
+    /// The version as written in source.
+    pub version_as_written: String,
     /// Its parsed form.
     pub parsed: ParsedVersion,
     /// `file key` it came from.
@@ -180,9 +183,18 @@ pub async fn check(request: &Request, action: &Action) -> anyhow::Result<Report>
             found.version, found.file
         )
     })?;
-    let tag = slipway_version::render_tag(&request.tag_template, &found.version)?;
+    // Tags, `expected-version` and file names all use the normalized form.
+    let version = parsed.normalized();
+    let tag = slipway_version::render_tag(&request.tag_template, &version)?;
     let source = format!("{} {}", found.file, found.key);
-    tracing::info!("version {} from {source}", found.version);
+    if version == found.version {
+        tracing::info!("version {version} from {source}");
+    } else {
+        tracing::info!(
+            "version {version} from {source} (written `{}`)",
+            found.version
+        );
+    }
 
     let (previous, tag_exists) = compare::previous(request, action, &found, &tag).await?;
     let (bumped, bump_kind, downgrade) = match &previous {
@@ -197,7 +209,8 @@ pub async fn check(request: &Request, action: &Action) -> anyhow::Result<Report>
         }
     };
     Ok(Report {
-        version: found.version,
+        version,
+        version_as_written: found.version,
         parsed,
         source,
         tag,
@@ -219,6 +232,7 @@ impl Report {
             .map(|p| p.version.clone())
             .unwrap_or_default();
         action.output("version", &self.version)?;
+        action.output("version-as-written", &self.version_as_written)?;
         action.output("previous-version", &prev)?;
         action.output("bumped", self.bumped.to_string())?;
         action.output("tag", &self.tag)?;
@@ -240,8 +254,16 @@ impl Report {
             Some(p) => format!("{} ({})", p.version, p.origin),
             None => format!("nothing ({})", self.compare_to.describe_none()),
         };
+        let written = if self.version_as_written == self.version {
+            String::new()
+        } else {
+            format!(" (written `{}`)", self.version_as_written)
+        };
         let rows = [
-            ["version".to_string(), format!("`{}`", self.version)],
+            [
+                "version".to_string(),
+                format!("`{}`{written}", self.version),
+            ],
             ["verdict".to_string(), verdict.to_string()],
             ["compared with".to_string(), compared],
             ["bump kind".to_string(), self.bump_kind.to_string()],

@@ -411,3 +411,58 @@ fn a_502_once_is_retried_and_the_answer_is_right() {
     assert_eq!(r.output("previous-version"), "0.9.0");
     assert!(r.stderr.contains("502"), "{}", r.stderr);
 }
+
+#[test]
+fn the_version_output_is_normalized_and_the_written_one_kept() {
+    // certifi writes `__version__ = "2024.08.30"`; its dists say 2024.8.30.
+    let r = project("2024.08.30")
+        .input("compare-to", "none")
+        .run()
+        .assert_success();
+    assert_eq!(
+        (
+            r.output("version"),
+            r.output("version-as-written"),
+            r.output("tag")
+        ),
+        ("2024.8.30", "2024.08.30", "v2024.8.30")
+    );
+    assert!(
+        r.summary.contains("(written `2024.08.30`)"),
+        "{}",
+        r.summary
+    );
+    let r = project("1.0.0-RC1")
+        .input("compare-to", "none")
+        .run()
+        .assert_success();
+    assert_eq!(
+        (
+            r.output("version"),
+            r.output("version-as-written"),
+            r.output("tag")
+        ),
+        ("1.0.0rc1", "1.0.0-RC1", "v1.0.0rc1")
+    );
+    // Already normalized: both outputs agree.
+    let r = project("1.2.3")
+        .input("compare-to", "none")
+        .run()
+        .assert_success();
+    assert_eq!(r.output("version-as-written"), "1.2.3");
+}
+
+#[test]
+fn a_release_tagged_with_the_written_form_is_still_the_same_version() {
+    let fake = FakeGitHub::with_repo("octo/demo");
+    fake.add_release(ReleaseSeed::new("v2024.08.30"));
+    let r = project("2024.8.30").github(&fake).run().assert_success();
+    assert_eq!(
+        (
+            r.output("bumped"),
+            r.output("previous-version"),
+            r.output("version")
+        ),
+        ("false", "2024.08.30", "2024.8.30")
+    );
+}

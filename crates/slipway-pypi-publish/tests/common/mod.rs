@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod handmade;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
