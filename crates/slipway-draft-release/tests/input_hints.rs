@@ -6,38 +6,7 @@
 mod common;
 
 use common::*;
-use slipway_testkit::harness::{Harness, RunResult};
-
-/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
-const SHORT: usize = 1500;
-
-/// Asserts `run` is one short rejection that contains `expected` and ends with a hint.
-fn assert_rejected(run: &RunResult, case: &str, expected: &str) {
-    assert!(!run.status.success(), "{case}: accepted\n{}", run.stderr);
-    let errors = run.error_annotations();
-    assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-    let err = &errors[0];
-    assert!(
-        err.contains(expected),
-        "{case}: `{expected}` not in:\n{err}"
-    );
-    let hints: Vec<&str> = err
-        .lines()
-        .filter_map(|l| l.strip_prefix("hint: "))
-        .collect();
-    assert!(
-        !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
-        "{case}: no hint in:\n{err}"
-    );
-    for line in run.stdout.lines().chain(run.stderr.lines()) {
-        assert!(
-            line.len() < SHORT,
-            "{case}: a {} byte line: {}…",
-            line.len(),
-            line.chars().take(200).collect::<String>()
-        );
-    }
-}
+use slipway_testkit::harness::Harness;
 
 /// A step with the fixture dists in place and `inputs` set.
 fn with_inputs(fake: &slipway_testkit::github::FakeGitHub, inputs: &[(&str, &str)]) -> Harness {
@@ -175,7 +144,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
                 .collect::<Vec<_>>()
         );
         let run = with_inputs(&fake, inputs).run();
-        assert_rejected(&run, &case, expected);
+        run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
     }
 }

@@ -6,38 +6,7 @@ mod common;
 
 use common::{assert_clean, bytes_for, entries, step, sums};
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
-use slipway_testkit::harness::{Harness, RunResult};
-
-/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
-const SHORT: usize = 1500;
-
-/// Asserts `run` is one short rejection that contains `expected` and ends with a hint.
-fn assert_rejected(run: &RunResult, case: &str, expected: &str) {
-    assert!(!run.status.success(), "{case}: accepted\n{}", run.stderr);
-    let errors = run.error_annotations();
-    assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-    let err = &errors[0];
-    assert!(
-        err.contains(expected),
-        "{case}: `{expected}` not in:\n{err}"
-    );
-    let hints: Vec<&str> = err
-        .lines()
-        .filter_map(|l| l.strip_prefix("hint: "))
-        .collect();
-    assert!(
-        !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
-        "{case}: no hint in:\n{err}"
-    );
-    for line in run.stdout.lines().chain(run.stderr.lines()) {
-        assert!(
-            line.len() < SHORT,
-            "{case}: a {} byte line: {}…",
-            line.len(),
-            line.chars().take(200).collect::<String>()
-        );
-    }
-}
+use slipway_testkit::harness::Harness;
 
 fn with_inputs(fake: &FakeGitHub, inputs: &[(&str, &str)]) -> Harness {
     let mut h = step(fake);
@@ -191,7 +160,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         );
         let h = with_inputs(&fake, inputs);
         let run = h.run();
-        assert_rejected(&run, &case, expected);
+        run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
         assert_eq!(entries(&h.workspace()), Vec::<String>::new(), "{case}");
     }
@@ -244,16 +213,12 @@ fn a_dir_that_leads_out_through_a_symlink_is_refused_unless_given_as_an_absolute
         let r = with_inputs(&fake, &[("tag", "v1.0.0"), ("dir", dir)]);
         std::os::unix::fs::symlink(outside.path(), r.workspace().join("dist")).unwrap();
         let run = r.run();
-        assert_rejected(
-            &run,
-            dir,
-            &format!("`dir` `{dir}` leads outside the workspace"),
-        );
+        run.assert_rejected(dir, &format!("`dir` `{dir}` leads outside the workspace"));
         assert!(run.error_annotations()[0].contains("give an absolute path"));
     }
     // The default `dir` (`dist`) through the same symlink: refused too, nothing written.
     let run = h.run();
-    assert_rejected(&run, "default", "`dir` `dist` leads outside the workspace");
+    run.assert_rejected("default", "`dir` `dist` leads outside the workspace");
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     assert_eq!(entries(outside.path()), Vec::<String>::new());
     // Said explicitly, as an absolute path: the user's choice.

@@ -5,9 +5,7 @@
 mod common;
 
 use common::{Outcome, run};
-
-/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
-const SHORT: usize = 1500;
+use slipway_testkit::harness::assert_one_rejection;
 
 /// The `::error` annotations of a run, unescaped.
 fn errors(out: &Outcome) -> Vec<String> {
@@ -108,29 +106,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         let case = format!("{name}={}", &value[..value.len().min(20)]);
         let out = run(&[(name, value)], &[]);
         assert_eq!(out.code, 1, "{case}: {}", out.all_text());
-        let errors = errors(&out);
-        assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-        let err = &errors[0];
-        assert!(
-            err.contains(expected),
-            "{case}: `{expected}` not in:\n{err}"
-        );
-        let hints: Vec<&str> = err
-            .lines()
-            .filter_map(|l| l.strip_prefix("hint: "))
-            .collect();
-        assert!(
-            !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
-            "{case}: no hint in:\n{err}"
-        );
-        for line in out.stdout.lines().chain(out.stderr.lines()) {
-            assert!(
-                line.len() < SHORT,
-                "{case}: a {} byte line: {}…",
-                line.len(),
-                line.chars().take(200).collect::<String>()
-            );
-        }
+        assert_one_rejection(&case, &errors(&out), &out.stdout, &out.stderr, expected);
         // Refused while reading the inputs: before looking for dists (there are none here).
         assert!(
             !out.stderr.contains("does not exist"),

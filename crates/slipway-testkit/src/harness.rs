@@ -278,6 +278,43 @@ impl Captured {
     }
 }
 
+/// The longest line a rejected input may print, in bytes: a huge value is quoted cut.
+pub const SHORT_LINE: usize = 1500;
+
+/// Asserts the output of a run is one short rejection: exactly one `::error` (in `errors`)
+/// containing `expected`, with a `hint:` line of substance, and no line of `stdout`/`stderr`
+/// over [`SHORT_LINE`] bytes. `case` names the case in the panic message.
+pub fn assert_one_rejection(
+    case: &str,
+    errors: &[String],
+    stdout: &str,
+    stderr: &str,
+    expected: &str,
+) {
+    assert_eq!(errors.len(), 1, "{case}: {errors:?}");
+    let err = &errors[0];
+    assert!(
+        err.contains(expected),
+        "{case}: `{expected}` not in:\n{err}"
+    );
+    let hints: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("hint: "))
+        .collect();
+    assert!(
+        !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
+        "{case}: no hint in:\n{err}"
+    );
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(
+            line.len() < SHORT_LINE,
+            "{case}: a {} byte line: {}…",
+            line.len(),
+            line.chars().take(200).collect::<String>()
+        );
+    }
+}
+
 /// What one run wrote; the `assert_*` methods print everything on failure.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -294,6 +331,19 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Panics unless the run failed with one short input rejection containing `expected` and a
+    /// hint (see [`assert_one_rejection`]).
+    pub fn assert_rejected(&self, case: &str, expected: &str) {
+        assert!(!self.status.success(), "{case}: accepted\n{}", self.stderr);
+        assert_one_rejection(
+            case,
+            &self.error_annotations(),
+            &self.stdout,
+            &self.stderr,
+            expected,
+        );
+    }
+
     /// Panics unless the process exited 0; returns `self` for chaining.
     pub fn assert_success(self) -> Self {
         assert!(

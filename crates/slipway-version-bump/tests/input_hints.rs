@@ -4,40 +4,9 @@
 //! the same check draft-release applies (`slipway_version::validate_tag`).
 
 use slipway_testkit::github::FakeGitHub;
-use slipway_testkit::harness::{Harness, RunResult};
+use slipway_testkit::harness::Harness;
 
 const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
-
-/// The longest `::error` line (and stderr line) a rejection may print, in bytes.
-const SHORT: usize = 1500;
-
-/// Asserts `run` is one short rejection that contains `expected` and ends with a hint.
-fn assert_rejected(run: &RunResult, case: &str, expected: &str) {
-    assert!(!run.status.success(), "{case}: accepted\n{}", run.stderr);
-    let errors = run.error_annotations();
-    assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-    let err = &errors[0];
-    assert!(
-        err.contains(expected),
-        "{case}: `{expected}` not in:\n{err}"
-    );
-    let hints: Vec<&str> = err
-        .lines()
-        .filter_map(|l| l.strip_prefix("hint: "))
-        .collect();
-    assert!(
-        !hints.is_empty() && hints.iter().all(|h| h.len() > 10),
-        "{case}: no hint in:\n{err}"
-    );
-    for line in run.stdout.lines().chain(run.stderr.lines()) {
-        assert!(
-            line.len() < SHORT,
-            "{case}: a {} byte line: {}…",
-            line.len(),
-            line.chars().take(200).collect::<String>()
-        );
-    }
-}
 
 #[test]
 fn every_bad_value_of_every_input_is_refused_with_a_hint() {
@@ -139,7 +108,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             "[project]\nname = \"demo\"\nversion = \"1.2.0\"\n",
         );
         let run = h.run();
-        assert_rejected(&run, &case, expected);
+        run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
     }
 }
