@@ -9,9 +9,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::fake::{self, Reply, Request};
-use common::{Outcome, run, tool};
+use common::{run, tool};
 
-const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
+use common::fake::{TOKEN, publish};
 
 /// Dists built once per test binary: setuptools (rich PKG-INFO) and hatchling.
 fn fixtures() -> &'static (tempfile::TempDir, Vec<PathBuf>) {
@@ -34,24 +34,6 @@ fn dists() -> tempfile::TempDir {
         std::fs::copy(&p, copy.path().join(p.file_name().unwrap())).unwrap();
     }
     copy
-}
-
-fn publish(index: &fake::Fake, dir: &Path, extra: &[(&str, &str)]) -> Outcome {
-    let upload = format!("{}/legacy/", index.base);
-    let simple = format!("{}/simple/", index.base);
-    let mut inputs = vec![
-        ("packages-dir", dir.to_str().unwrap()),
-        ("repository-url", upload.as_str()),
-        ("index-url", simple.as_str()),
-        ("password", TOKEN),
-    ];
-    for (k, v) in extra {
-        inputs.retain(|(name, _)| name != k);
-        inputs.push((k, v));
-    }
-    let out = run(&inputs, &[]);
-    assert!(!out.leaks(TOKEN), "token leaked:\n{}", out.all_text());
-    out
 }
 
 /// Reads a dist's METADATA/PKG-INFO with Python's own email parser: `(headers, body)`.

@@ -11,25 +11,7 @@ use common::fake::{self, Request};
 use common::handmade::{self, sdist, tar_gz, wheel};
 use common::{Outcome, run};
 
-const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
-
-fn publish(index: &fake::Fake, dir: &Path, extra: &[(&str, &str)]) -> Outcome {
-    let upload = format!("{}/legacy/", index.base);
-    let simple = format!("{}/simple/", index.base);
-    let mut inputs = vec![
-        ("packages-dir", dir.to_str().unwrap()),
-        ("repository-url", upload.as_str()),
-        ("index-url", simple.as_str()),
-        ("password", TOKEN),
-    ];
-    for (k, v) in extra {
-        inputs.retain(|(name, _)| name != k);
-        inputs.push((k, v));
-    }
-    let out = run(&inputs, &[]);
-    assert!(!out.leaks(TOKEN), "token leaked:\n{}", out.all_text());
-    out
-}
+use common::fake::{TOKEN, publish};
 
 /// Core metadata for `demo 1.0` with extra header lines.
 fn meta(mv: &str, extra: &str) -> String {

@@ -331,3 +331,26 @@ pub fn http(
         .unwrap_or(0);
     Ok((status, response))
 }
+
+/// The API token the fake-index tests publish with.
+pub const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
+
+/// Runs pypi-publish against `index` with the dists in `dir`, the token as password and `extra`
+/// inputs (replacing defaults of the same name); asserts the token leaked nowhere.
+pub fn publish(index: &Fake, dir: &std::path::Path, extra: &[(&str, &str)]) -> super::Outcome {
+    let upload = format!("{}/legacy/", index.base);
+    let simple = format!("{}/simple/", index.base);
+    let mut inputs = vec![
+        ("packages-dir", dir.to_str().unwrap()),
+        ("repository-url", upload.as_str()),
+        ("index-url", simple.as_str()),
+        ("password", TOKEN),
+    ];
+    for (k, v) in extra {
+        inputs.retain(|(name, _)| name != k);
+        inputs.push((k, v));
+    }
+    let out = super::run(&inputs, &[]);
+    assert!(!out.leaks(TOKEN), "token leaked:\n{}", out.all_text());
+    out
+}
