@@ -376,7 +376,7 @@ impl Transport {
                     let message = self.redact(&match failure {
                         Failure::Transport(m) => m,
                         Failure::Bound(b) => b.to_string(),
-                        Failure::Fatal(_) => unreachable!("handled above"),
+                        Failure::Fatal(e) => return Err(e),
                     });
                     let interrupted = HttpError::Interrupted {
                         url: shown.clone(),
@@ -652,7 +652,13 @@ impl Transport {
         if uploading && last != reported {
             progress(last);
         }
-        let resp = result.map_err(|e| Failure::Transport(describe(&e.without_url())))?;
+        let resp = result.map_err(|e| {
+            if e.is_connect() && e.is_timeout() {
+                Failure::Bound(Bound::Connect(self.bounds().connect))
+            } else {
+                Failure::Transport(describe(&e.without_url()))
+            }
+        })?;
         meter.moving(false);
         Ok(resp)
     }

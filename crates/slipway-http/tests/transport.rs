@@ -303,3 +303,42 @@ async fn downloads_stop_at_the_expected_size() {
     );
     assert!(out.len() <= 6000);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_connection_that_never_opens_breaks_the_connect_bound() {
+    // A listener whose accept queue is full and never drained: the kernel drops further SYNs,
+    // so a connection attempt hangs as it does towards a black-holed address.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let _listener = socket.listen(0).unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        if let Ok(Ok(s)) =
+            tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await
+        {
+            fillers.push(s);
+        }
+    }
+    let bounds = TimeBounds {
+        connect: Duration::from_millis(300),
+        ..quick()
+    };
+    let t = Instant::now();
+    let err = transport(bounds, Secrets::new())
+        .fetch(&Request::get(
+            Url::parse(&format!("http://{addr}/")).unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, HttpError::TimedOut { attempts: 3, .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("no connection within 300 ms (`SLIPWAY_CONNECT_TIMEOUT`)"),
+        "{text}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
