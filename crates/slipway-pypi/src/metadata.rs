@@ -208,23 +208,8 @@ pub fn metadata_form(meta: &DistMetadata) -> MetadataForm {
     form
 }
 
-/// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 normalisation (the one in `slipway-dist`, checked against `packaging.utils`).
+pub use slipway_dist::normalize_name;
 
 #[cfg(test)]
 mod tests {
@@ -314,7 +299,8 @@ mod tests {
 
     #[test]
     fn names_normalise() {
-        assert_eq!(normalize_name("Foo.Bar__baz-"), "foo-bar-baz");
+        // As packaging.utils.canonicalize_name: a trailing separator stays as `-`.
+        assert_eq!(normalize_name("Foo.Bar__baz-"), "foo-bar-baz-");
         assert_eq!(normalize_name("a-_.b"), "a-b");
     }
 }

@@ -92,7 +92,7 @@ impl Request {
         let version_file = i.string("version-file");
         let version_pattern = i.string("version-pattern");
         if (version_file.is_some() || version_pattern.is_some())
-            && !matches!(kind, SourceKind::Pattern | SourceKind::Auto)
+            && !matches!(kind, SourceKind::File | SourceKind::Auto)
         {
             anyhow::bail!(
                 "`version-file`/`version-pattern` are only used with `version-source: file`\nhint: remove them, or set `version-source: file`"
@@ -100,7 +100,7 @@ impl Request {
         }
         let kind =
             if kind == SourceKind::Auto && (version_file.is_some() || version_pattern.is_some()) {
-                SourceKind::Pattern
+                SourceKind::File
             } else {
                 kind
             };

@@ -215,7 +215,7 @@ fn cargo_workspace_package() {
 
 #[test]
 fn pattern_source() {
-    let mut req = request(SourceKind::Pattern);
+    let mut req = request(SourceKind::File);
     req.version_file = Some("version.txt".to_string());
     req.version_pattern = Some(r"release: v(\S+)".to_string());
     let found = find(&fixture("pattern"), &req);
@@ -344,8 +344,8 @@ fn source_kind_from_str() {
         ("project", SourceKind::Pep621),
         ("PEP621", SourceKind::Pep621),
         ("setup.py", SourceKind::SetupPy),
-        ("file", SourceKind::Pattern),
-        ("pattern", SourceKind::Pattern),
+        ("file", SourceKind::File),
+        ("pattern", SourceKind::File),
         ("dist", SourceKind::Dist),
     ] {
         assert_eq!(text.parse::<SourceKind>().unwrap(), kind);

@@ -240,7 +240,7 @@ fn one(ctx: &mut Ctx<'_>, p: &Project, kind: SourceKind) -> Result<Option<Found>
         SourceKind::SetupPy => other::setup_py(ctx, p.setup_py.as_deref(), &roots),
         SourceKind::Module => other::package(ctx, &package_names(p), &roots),
         SourceKind::Cargo => other::cargo(ctx),
-        SourceKind::Auto | SourceKind::Dist | SourceKind::Pattern => Ok(None),
+        SourceKind::Auto | SourceKind::Dist | SourceKind::File => Ok(None),
     }
 }
 

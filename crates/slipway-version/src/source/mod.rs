@@ -40,7 +40,7 @@ pub enum SourceKind {
     /// The metadata of the built dists in the dist dir.
     Dist,
     /// `version-file` + `version-pattern`.
-    Pattern,
+    File,
 }
 
 impl SourceKind {
@@ -58,7 +58,7 @@ impl SourceKind {
             SourceKind::Module => "module",
             SourceKind::Cargo => "cargo",
             SourceKind::Dist => "dist",
-            SourceKind::Pattern => "pattern",
+            SourceKind::File => "file",
         }
     }
 }
@@ -86,7 +86,7 @@ impl FromStr for SourceKind {
             "module" => SourceKind::Module,
             "cargo" => SourceKind::Cargo,
             "dist" => SourceKind::Dist,
-            "file" | "pattern" => SourceKind::Pattern,
+            "file" | "pattern" => SourceKind::File,
             _ => {
                 return Err(VersionError::UnknownSourceKind {
                     value: s.to_string(),
@@ -221,7 +221,7 @@ pub fn find_version(files: &dyn Files, req: &SourceRequest) -> Result<Found, Ver
     };
     let found = match req.kind {
         SourceKind::Dist => return other::dist(&ctx),
-        SourceKind::Pattern => return other::pattern(&ctx),
+        SourceKind::File => return other::pattern(&ctx),
         SourceKind::Auto => backends::auto(&mut ctx)?,
         kind => backends::explicit(&mut ctx, kind)?,
     };

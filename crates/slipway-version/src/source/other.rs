@@ -433,7 +433,7 @@ pub(crate) fn pattern(ctx: &Ctx<'_>) -> Result<Found, VersionError> {
                 file: ctx.rel(file),
                 pattern: pattern.to_string(),
             })?;
-    ctx.found(version.as_str(), SourceKind::Pattern, file, pattern)
+    ctx.found(version.as_str(), SourceKind::File, file, pattern)
 }
 
 #[cfg(test)]
