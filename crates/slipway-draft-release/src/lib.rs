@@ -396,5 +396,5 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     for w in &report.warnings {
         action.commands.warning(w);
     }
-    report.publish(action)
+    report.write(action)
 }

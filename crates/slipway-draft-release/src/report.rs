@@ -79,7 +79,7 @@ impl Report {
     }
 
     /// Writes the outputs and the step summary.
-    pub fn publish(&self, action: &mut Action) -> anyhow::Result<()> {
+    pub fn write(&self, action: &mut Action) -> anyhow::Result<()> {
         let (id, url, upload) = match &self.release {
             Some(r) => (r.id.to_string(), r.html_url.clone(), r.upload_url.clone()),
             None => Default::default(),

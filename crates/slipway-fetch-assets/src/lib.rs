@@ -124,6 +124,6 @@ pub async fn fetch(request: &Request, action: &Action) -> anyhow::Result<Report>
 pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     let request = Request::from_action(action)?;
     let report = fetch(&request, action).await?;
-    report.publish(action)?;
+    report.write(action)?;
     report.into_result()
 }

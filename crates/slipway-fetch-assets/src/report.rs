@@ -93,7 +93,7 @@ impl Report {
 
     /// Writes the outputs (also when some files failed, listing the ones in place) and the
     /// step summary.
-    pub fn publish(&self, action: &mut Action) -> anyhow::Result<()> {
+    pub fn write(&self, action: &mut Action) -> anyhow::Result<()> {
         if self.version.is_none() {
             action.commands.warning(&format!(
                 "the tag `{}` does not fit `tag-template` `{}`: the `version` output is empty",

@@ -225,7 +225,7 @@ pub async fn check(request: &Request, action: &Action) -> anyhow::Result<Report>
 
 impl Report {
     /// Writes the outputs and the step summary.
-    pub fn publish(&self, action: &mut Action) -> anyhow::Result<()> {
+    pub fn write(&self, action: &mut Action) -> anyhow::Result<()> {
         let prev = self
             .previous
             .as_ref()
@@ -298,7 +298,7 @@ impl Report {
 pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     let request = Request::from_action(action)?;
     let report = check(&request, action).await?;
-    report.publish(action)?;
+    report.write(action)?;
     if report.downgrade {
         let prev = report
             .previous
