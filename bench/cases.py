@@ -31,6 +31,12 @@ class Bench:
         self.work = work
         self.log = log
 
+    def tools(self):
+        """The tools, from the one list (`slipway --tools`)."""
+        out = subprocess.run([self.bin("slipway"), "--tools"], check=True,
+                             capture_output=True, text=True).stdout
+        return out.split()
+
     def bin(self, name):
         """The path of a slipway release binary."""
         return os.path.join(self.bindir, name)
@@ -234,8 +240,7 @@ class Bench:
         project = self.scratch("tiny-project-")
         with open(os.path.join(project, "pyproject.toml"), "w", encoding="utf-8") as f:
             f.write('[project]\nname = "tiny"\nversion = "1.2.3"\n')
-        cases = [(b, [self.bin(b), "--help"]) for b in
-                 ["version-bump", "draft-release", "fetch-assets", "pypi-publish"]]
+        cases = [(b, [self.bin(b), "--help"]) for b in self.tools()]
         cases.append(("version-bump --compare-to none",
                       [self.bin("version-bump"), "--path", project, "--compare-to", "none"]))
         cases.append(("baseline: /bin/true", ["/bin/true"]))
@@ -244,7 +249,7 @@ class Bench:
             samples = [self.runner.run("startup", argv, cwd=project) for _ in range(runs)]
             out["commands"][name] = median_of(samples)
             out["commands"][name].pop("each_wall_s")
-        for b in ["version-bump", "draft-release", "fetch-assets", "pypi-publish"]:
+        for b in self.tools():
             stripped = os.path.join(self.work, f"{b}.stripped")
             shutil.copyfile(self.bin(b), stripped)
             subprocess.run(["strip", stripped], check=True)

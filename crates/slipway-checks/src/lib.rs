@@ -5,14 +5,9 @@ use std::path::PathBuf;
 use slipway_runner::Tool;
 use slipway_runner::docs::Runs;
 
-/// Every tool, in pipeline order, with the icon its action shows on the Marketplace.
-pub fn tools() -> Vec<(&'static Tool, &'static str)> {
-    vec![
-        (&slipway_version_bump::TOOL, "tag"),
-        (&slipway_draft_release::TOOL, "package"),
-        (&slipway_fetch_assets::TOOL, "download"),
-        (&slipway_pypi_publish::TOOL, "upload-cloud"),
-    ]
+/// Every tool, in pipeline order (the one list, `slipway_cli::TOOLS`).
+pub fn tools() -> Vec<&'static Tool> {
+    slipway_cli::TOOLS.to_vec()
 }
 
 /// The prebuilt image every released action runs, so no user job compiles Rust.

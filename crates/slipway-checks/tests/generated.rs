@@ -13,12 +13,12 @@ fn bless() -> bool {
 #[test]
 fn action_yml_files_match_the_declarations() {
     let mut stale = Vec::new();
-    for (tool, icon) in tools() {
+    for tool in tools() {
         let path = repo_root()
             .join("actions")
             .join(tool.name)
             .join("action.yml");
-        let want = tool.action_yml(&runs(tool), icon);
+        let want = tool.action_yml(&runs(tool));
         let have = fs::read_to_string(&path).unwrap_or_default();
         if have != want {
             if bless() {
@@ -30,7 +30,7 @@ fn action_yml_files_match_the_declarations() {
         }
     }
     let path = repo_root().join("action.yml");
-    let all: Vec<_> = tools().into_iter().map(|(t, _)| t).collect();
+    let all = tools();
     let want = umbrella_action_yml(&all, &umbrella_runs());
     if fs::read_to_string(&path).unwrap_or_default() != want {
         if bless() {
@@ -50,7 +50,7 @@ fn readme_tables_match_the_declarations() {
     let path = repo_root().join("README.md");
     let mut readme = fs::read_to_string(&path).expect("README.md");
     let mut stale = Vec::new();
-    for (tool, _) in tools() {
+    for tool in tools() {
         let (begin, end) = (
             format!("<!-- begin {} (generated) -->\n", tool.name),
             format!("<!-- end {} -->", tool.name),
@@ -80,7 +80,7 @@ fn readme_tables_match_the_declarations() {
 
 #[test]
 fn every_declared_name_is_kebab_case_and_unique() {
-    for (tool, _) in tools() {
+    for tool in tools() {
         let mut names: Vec<&str> = tool
             .inputs
             .iter()

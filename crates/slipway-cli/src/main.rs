@@ -3,14 +3,7 @@
 
 use std::process::ExitCode;
 
-use slipway_runner::{Tool, run_with_args};
-
-const TOOLS: [&Tool; 4] = [
-    &slipway_version_bump::TOOL,
-    &slipway_draft_release::TOOL,
-    &slipway_fetch_assets::TOOL,
-    &slipway_pypi_publish::TOOL,
-];
+use slipway_cli::{TOOLS, run_tool, tool_names};
 
 fn usage() -> String {
     let mut s = format!(
@@ -41,27 +34,16 @@ fn main() -> ExitCode {
         }
         args.remove(0)
     };
+    if let Some(code) = run_tool(&tool, args) {
+        return code;
+    }
     match tool.as_str() {
-        "version-bump" => run_with_args(
-            &slipway_version_bump::TOOL,
-            args,
-            slipway_version_bump::main,
-        ),
-        "draft-release" => run_with_args(
-            &slipway_draft_release::TOOL,
-            args,
-            slipway_draft_release::main,
-        ),
-        "fetch-assets" => run_with_args(
-            &slipway_fetch_assets::TOOL,
-            args,
-            slipway_fetch_assets::main,
-        ),
-        "pypi-publish" => run_with_args(
-            &slipway_pypi_publish::TOOL,
-            args,
-            slipway_pypi_publish::main,
-        ),
+        "--tools" => {
+            for t in TOOLS {
+                println!("{}", t.name);
+            }
+            ExitCode::SUCCESS
+        }
         "-h" | "--help" | "help" => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -72,7 +54,8 @@ fn main() -> ExitCode {
         }
         other => {
             eprintln!(
-                "error: unknown tool `{other}`\nhint: the tools are version-bump, draft-release, fetch-assets, pypi-publish"
+                "error: unknown tool `{other}`\nhint: the tools are {}",
+                tool_names()
             );
             ExitCode::from(2)
         }

@@ -24,6 +24,7 @@ pub use report::Report;
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
     name: "draft-release",
+    icon: "package",
     title: "slipway draft-release",
     description: "Create or reuse one draft GitHub release for a version, attach the built files and a SHA256SUMS manifest, and converge on the same single draft however often it runs.",
     inputs: &[

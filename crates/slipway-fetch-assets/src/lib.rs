@@ -26,6 +26,7 @@ pub use select::Selector;
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
     name: "fetch-assets",
+    icon: "download",
     title: "slipway fetch-assets",
     description: "Download a release's assets (published or draft) into a directory, each verified against GitHub's recorded digest and the release's SHA256SUMS before it is put in place.",
     inputs: &[

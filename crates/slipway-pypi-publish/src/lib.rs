@@ -19,6 +19,7 @@ use slipway_runner::{Action, HintExt, InputSpec, OutputSpec, Summary, Tool, env}
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
     name: "pypi-publish",
+    icon: "upload-cloud",
     title: "slipway pypi-publish",
     description: "Upload a directory of sdists and wheels to PyPI, TestPyPI or any package index, with trusted publishing or an API token; files already there with the same bytes are skipped, files there with other bytes fail the step.",
     inputs: &[
@@ -355,7 +356,7 @@ mod tests {
                 env: vec![],
             };
             assert!(
-                TOOL.action_yml(&runs, "x")
+                TOOL.action_yml(&runs)
                     .contains(&format!("\n  {name}:\n")),
                 "`{name}` is not in action.yml"
             );

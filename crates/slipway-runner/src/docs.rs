@@ -112,14 +112,14 @@ pub fn umbrella_action_yml(tools: &[&Tool], runs: &Runs) -> String {
 
 impl Tool {
     /// The action.yml text for this tool.
-    pub fn action_yml(&self, runs: &Runs, branding_icon: &str) -> String {
+    pub fn action_yml(&self, runs: &Runs) -> String {
         let mut y = String::from(GENERATED_NOTICE);
         y.push_str(&format!("name: {}\n", scalar(self.title)));
         y.push_str(&format!("description: {}\n", scalar(self.description)));
         y.push_str("author: slipway\n");
         y.push_str(&format!(
             "branding:\n  icon: {}\n  color: blue\n",
-            scalar(branding_icon)
+            scalar(self.icon)
         ));
         if !self.inputs.is_empty() {
             y.push_str("inputs:\n");
@@ -206,6 +206,7 @@ mod tests {
 
     static T: Tool = Tool {
         name: "demo",
+        icon: "tag",
         title: "slipway demo",
         description: "Does: things, \"quoted\".",
         inputs: &[
@@ -217,15 +218,12 @@ mod tests {
 
     #[test]
     fn action_yml_is_quoted_yaml() {
-        let y = T.action_yml(
-            &Runs {
-                image: "docker://ghcr.io/o/slipway:1".into(),
-                entrypoint: "/slipway".into(),
-                args: vec!["demo".into()],
-                env: vec![("SLIPWAY_UMBRELLA".into(), "1".into())],
-            },
-            "tag",
-        );
+        let y = T.action_yml(&Runs {
+            image: "docker://ghcr.io/o/slipway:1".into(),
+            entrypoint: "/slipway".into(),
+            args: vec!["demo".into()],
+            env: vec![("SLIPWAY_UMBRELLA".into(), "1".into())],
+        });
         assert!(
             y.contains("description: \"Does: things, \\\"quoted\\\".\"\n"),
             "{y}"
@@ -247,6 +245,7 @@ mod tests {
     fn umbrella_declares_the_union_without_literal_defaults() {
         static U: Tool = Tool {
             name: "other",
+            icon: "tag",
             title: "o",
             description: "o",
             inputs: &[

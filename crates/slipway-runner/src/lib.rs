@@ -35,6 +35,8 @@ pub use summary::Summary;
 pub struct Tool {
     /// Binary and action name (`version-bump`).
     pub name: &'static str,
+    /// The Feather icon its action shows on the Marketplace (`branding.icon`).
+    pub icon: &'static str,
     /// Action display name.
     pub title: &'static str,
     /// One-paragraph description.

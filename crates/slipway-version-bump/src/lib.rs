@@ -16,6 +16,7 @@ pub use compare::{CompareTo, Previous};
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
     name: "version-bump",
+    icon: "tag",
     title: "slipway version-bump",
     description: "Read a Python project's version from source (no Python needed) and tell whether it is new compared with the latest release, the latest tag or the previous commit.",
     inputs: &[

@@ -1,0 +1,71 @@
+//! The one list of slipway's tools, and dispatch to them by name: the multi-call `slipway`
+//! binary, the generated action files (`slipway-checks`) and the scripts (`slipway --tools`)
+//! all read it from here.
+
+use std::process::ExitCode;
+
+use slipway_runner::{Tool, run_with_args};
+
+/// Every tool, in pipeline order.
+pub const TOOLS: [&Tool; 4] = [
+    &slipway_version_bump::TOOL,
+    &slipway_draft_release::TOOL,
+    &slipway_fetch_assets::TOOL,
+    &slipway_pypi_publish::TOOL,
+];
+
+/// The tools' names, comma separated (for messages).
+pub fn tool_names() -> String {
+    TOOLS.map(|t| t.name).join(", ")
+}
+
+/// Runs the tool called `name` with `args`; `None` when there is no such tool.
+pub fn run_tool(name: &str, args: Vec<String>) -> Option<ExitCode> {
+    let code = if name == slipway_version_bump::TOOL.name {
+        run_with_args(
+            &slipway_version_bump::TOOL,
+            args,
+            slipway_version_bump::main,
+        )
+    } else if name == slipway_draft_release::TOOL.name {
+        run_with_args(
+            &slipway_draft_release::TOOL,
+            args,
+            slipway_draft_release::main,
+        )
+    } else if name == slipway_fetch_assets::TOOL.name {
+        run_with_args(
+            &slipway_fetch_assets::TOOL,
+            args,
+            slipway_fetch_assets::main,
+        )
+    } else if name == slipway_pypi_publish::TOOL.name {
+        run_with_args(
+            &slipway_pypi_publish::TOOL,
+            args,
+            slipway_pypi_publish::main,
+        )
+    } else {
+        return None;
+    };
+    Some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_tool_is_dispatched() {
+        for tool in TOOLS {
+            // `--help` answers without doing any work.
+            assert_eq!(
+                run_tool(tool.name, vec!["--help".into()]),
+                Some(ExitCode::SUCCESS),
+                "{}",
+                tool.name
+            );
+        }
+        assert_eq!(run_tool("nope", Vec::new()), None);
+    }
+}
