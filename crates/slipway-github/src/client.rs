@@ -351,7 +351,7 @@ impl GitHub {
                 return Err(broken(
                     &url,
                     format!(
-                        "the `Link` header's next page is on another host (`{}`)",
+                        "the `Link` header's next page is on another host (`{}`); not followed, the token stays with the API\nhint: this is not how GitHub pages; check `api-url` and any proxy in between",
                         self.show(&next)
                     ),
                 ));
