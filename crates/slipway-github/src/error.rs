@@ -131,7 +131,10 @@ pub enum GitHubError {
     #[error("{0}")]
     Http(Box<ApiFailure>),
     /// The answer was a success but not the JSON expected.
-    #[error("cannot read the answer to `{method} {url}`: {message}\nresponse body: {body_excerpt}")]
+    #[error(
+        "cannot read the answer to `{method} {url}`: {message}{}",
+        if body_excerpt.is_empty() { String::new() } else { format!("\nresponse body: {body_excerpt}") }
+    )]
     Decode {
         /// HTTP method.
         method: String,
