@@ -400,3 +400,26 @@ fn a_link_to_another_origin_is_not_followed_and_gets_no_token() {
     assert_eq!(writes(&fake), Vec::<String>::new());
     assert_clean(&fake, &run);
 }
+
+// The token goes to the upload host the release names, and no further: an upload answered with
+// a redirect to another host is not followed (the file and the token stay where they were sent).
+#[test]
+fn an_upload_redirected_to_another_host_is_not_followed() {
+    let fake = fake();
+    let evil = HostileServer::start();
+    let api = HostileServer::proxy(fake.api_url());
+    let uploads = HostileServer::proxy(fake.uploads_url());
+    api.rewrite_origin(fake.uploads_url(), uploads.url());
+    uploads
+        .add(Rule::any(Behaviour::redirect(307, &format!("{}/upload", evil.url()))).method("POST"));
+    let run = through(&fake, &api).run().assert_failure();
+    assert_message(&run, &["307"]);
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    let posts = uploads.requests();
+    assert!(!posts.is_empty());
+    assert!(
+        posts.iter().all(|r| r.authorization().is_some()),
+        "the release's upload host gets the token"
+    );
+    assert_clean(&fake, &run);
+}
