@@ -147,7 +147,17 @@ fn a_storage_host_that_stalls_after_the_headers_is_named_and_ends_within_the_bou
     ));
     let h = through(&fake, &api);
     let (run, took) = timed(&h);
-    let run = bounded(run, took, &["`SLIPWAY_SILENT_TIMEOUT`", storage.url()]);
+    // Nothing moves once the body is due: the low-speed rule (1 s) sees it before the
+    // silent-peer rule (2 s).
+    let run = bounded(
+        run,
+        took,
+        &[
+            "gave up after 2 attempt(s)",
+            "`SLIPWAY_LOW_SPEED_LIMIT`",
+            storage.url(),
+        ],
+    );
     assert!(!run.stderr.contains("api-url"), "{}", run.stderr);
     // No partial file: the manifest is in place, the wheel is not, nor any temporary file.
     assert_eq!(dist(&h), ["SHA256SUMS"]);

@@ -136,12 +136,12 @@ impl Harness {
     }
 
     /// Shortens the time bounds and retries for a test against a hostile server, so a hang
-    /// ends in a few seconds: connect 2 s, silent peer 1 s, low speed 100 bytes/s over 1 s, a
+    /// ends in a few seconds: connect 2 s, silent peer 2 s, low speed 100 bytes/s over 1 s, a
     /// deadline of 8 s per call, 2 attempts, a 5 ms retry unit; and the kill timeout becomes
     /// 60 s (a binary that still hangs fails the test instead of holding it for minutes).
     pub fn short_bounds(self) -> Self {
         self.env(vars::SLIPWAY_CONNECT_TIMEOUT, "2")
-            .env(vars::SLIPWAY_SILENT_TIMEOUT, "1")
+            .env(vars::SLIPWAY_SILENT_TIMEOUT, "2")
             .env(vars::SLIPWAY_LOW_SPEED_LIMIT, "100")
             .env(vars::SLIPWAY_LOW_SPEED_TIME, "1")
             .env(vars::SLIPWAY_DEADLINE, "8")
