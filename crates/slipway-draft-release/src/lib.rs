@@ -345,10 +345,14 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
                 );
             }
             for dup in &located.duplicates {
+                let kept = release::Kept {
+                    id: kept.id,
+                    assets: &on_kept,
+                };
                 let line = release::reconcile_duplicate(
                     &gh,
                     dup,
-                    &on_kept,
+                    &kept,
                     &mut hashes,
                     request.dry_run,
                     &mut warnings,

@@ -166,8 +166,9 @@ pub enum FetchError {
         #[source]
         source: GitHubError,
     },
-    /// Some of the downloads failed; the others are in place.
-    #[error("{}", failed_text(*failed, *total, errors))]
+    /// Some of the downloads failed; the others are in place, or were not started after the
+    /// first failure.
+    #[error("{}", failed_text(*failed, *total, errors, not_started))]
     Failed {
         /// How many failed.
         failed: usize,
@@ -175,6 +176,8 @@ pub enum FetchError {
         total: usize,
         /// Each failure's full text.
         errors: Vec<String>,
+        /// Assets not started because a download had failed.
+        not_started: Vec<String>,
     },
 }
 
@@ -196,7 +199,7 @@ fn draft_text(draft_only: bool) -> String {
 
 /// Lists every failure, its `hint:` lines gathered at the end (once each) so the runner's
 /// report prints them last.
-fn failed_text(failed: usize, total: usize, errors: &[String]) -> String {
+fn failed_text(failed: usize, total: usize, errors: &[String], not_started: &[String]) -> String {
     let mut lines = vec![format!("{failed} of {total} downloads failed:")];
     let mut hints: Vec<String> = Vec::new();
     for e in errors {
@@ -216,6 +219,17 @@ fn failed_text(failed: usize, total: usize, errors: &[String]) -> String {
             }
         }
     }
+    if !not_started.is_empty() {
+        const SHOWN: usize = 10;
+        let mut names = quoted(&not_started[..not_started.len().min(SHOWN)]);
+        if not_started.len() > SHOWN {
+            names.push_str(&format!(" and {} more", not_started.len() - SHOWN));
+        }
+        lines.push(format!(
+            "{} not started after the first failure: {names}",
+            not_started.len()
+        ));
+    }
     lines.extend(hints.into_iter().map(|h| format!("hint: {h}")));
     lines.join("\n")
 }
@@ -233,10 +247,21 @@ mod tests {
                 "`a` broke\nhint: retry".into(),
                 "`b` broke\nmore\nhint: retry".into(),
             ],
+            not_started: Vec::new(),
         };
         assert_eq!(
             e.to_string(),
             "2 of 5 downloads failed:\n- `a` broke\n- `b` broke\n  more\nhint: retry"
+        );
+        let e = FetchError::Failed {
+            failed: 1,
+            total: 2,
+            errors: vec!["`a` stalled\nhint: try later".into()],
+            not_started: (0..12).map(|i| format!("f{i}.whl")).collect(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "1 of 2 downloads failed:\n- `a` stalled\n12 not started after the first failure: `f0.whl`, `f1.whl`, `f2.whl`, `f3.whl`, `f4.whl`, `f5.whl`, `f6.whl`, `f7.whl`, `f8.whl`, `f9.whl` and 2 more\nhint: try later"
         );
     }
 

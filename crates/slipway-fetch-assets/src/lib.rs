@@ -13,6 +13,8 @@ mod report;
 pub mod request;
 pub mod select;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
 use slipway_runner::{Action, InputSpec, OutputSpec, Tool};
@@ -59,7 +61,8 @@ pub static TOOL: Tool = Tool {
 };
 
 /// Fetches what `request` asks for and returns the report; per-file failures are in the report
-/// (the other files still finish), errors that stop everything are returned.
+/// (the downloads already running finish; none starts after a failure), errors that stop
+/// everything are returned.
 pub async fn fetch(request: &Request, action: &Action) -> anyhow::Result<Report> {
     let gh = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
     let release = match select::resolve(&gh, &request.selector, request.include_drafts).await {
@@ -101,23 +104,49 @@ pub async fn fetch(request: &Request, action: &Action) -> anyhow::Result<Report>
     if let Some(done) = plan.manifest_file(&fetcher).await {
         results.push((usize::MAX, done));
     }
+    // After the first failure no new download starts (a stalled or lying host would be waited
+    // out once per asset); the ones running finish, and the rest are reported as not started.
+    let failed = AtomicBool::new(false);
     let jobs = plan.jobs.iter().enumerate().map(|(i, job)| {
-        let (fetcher, plan) = (&fetcher, &plan);
+        let (fetcher, plan, failed) = (&fetcher, &plan, &failed);
         async move {
+            if failed.load(Ordering::Relaxed) {
+                return (i, None);
+            }
             let result = if job.conflict {
                 Err(plan.conflict_error(job))
             } else {
                 fetcher.fetch(&job.asset, &job.expected).await
             };
-            (i, result)
+            if result.is_err() && !failed.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "`{}` failed: no further download starts, the ones running finish",
+                    job.asset.name
+                );
+            }
+            (i, Some(result))
         }
     });
-    let mut done: Vec<(usize, Result<Fetched, FetchError>)> = futures_util::stream::iter(jobs)
+    let ran: Vec<(usize, Option<Result<Fetched, FetchError>>)> = futures_util::stream::iter(jobs)
         .buffer_unordered(request.concurrency)
         .collect()
         .await;
-    results.append(&mut done);
-    Ok(Report::new(request, &release, results, gh.retries().len()))
+    let mut not_started = Vec::new();
+    for (i, result) in ran {
+        match result {
+            Some(r) => results.push((i, r)),
+            None => not_started.push((i, plan.jobs[i].asset.name.clone())),
+        }
+    }
+    not_started.sort();
+    let not_started = not_started.into_iter().map(|(_, name)| name).collect();
+    Ok(Report::new(
+        request,
+        &release,
+        results,
+        not_started,
+        gh.retries().len(),
+    ))
 }
 
 /// The whole tool: inputs → fetch → outputs and summary; fails after writing them when any

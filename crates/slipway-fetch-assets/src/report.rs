@@ -33,6 +33,8 @@ pub struct Report {
     pub files: Vec<Fetched>,
     /// Files that failed, in asset order.
     pub failures: Vec<FetchError>,
+    /// Files never started because an earlier download failed, in asset order.
+    pub not_started: Vec<String>,
     /// How many files were attempted.
     pub total: usize,
     /// Requests the client retried.
@@ -47,6 +49,7 @@ impl Report {
         request: &Request,
         release: &Release,
         mut results: Vec<(usize, Result<Fetched, FetchError>)>,
+        not_started: Vec<String>,
         retries: usize,
     ) -> Self {
         results.sort_by_key(|(i, _)| *i);
@@ -75,6 +78,7 @@ impl Report {
                 .unwrap_or_else(|| "SHA256SUMS".into()),
             files,
             failures,
+            not_started,
             total,
             retries,
             dry_run: request.dry_run,
@@ -119,7 +123,11 @@ impl Report {
             (false, false) => "release",
         };
         let verdict = if !self.failures.is_empty() {
-            format!("{} of {} files failed", self.failures.len(), self.total)
+            let mut v = format!("{} of {} files failed", self.failures.len(), self.total);
+            if !self.not_started.is_empty() {
+                v.push_str(&format!(", {} not started", self.not_started.len()));
+            }
+            v
         } else if self.dry_run {
             format!("dry run, {} files", self.files.len())
         } else {
@@ -149,6 +157,15 @@ impl Report {
                 "—".into(),
                 "—".into(),
                 format!("failed: {}", text.lines().next().unwrap_or(&text)),
+            ]);
+        }
+        for name in &self.not_started {
+            rows.push(vec![
+                format!("`{name}`"),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                "not started: an earlier download failed".into(),
             ]);
         }
         let summary = &mut action.summary;
@@ -194,13 +211,14 @@ impl Report {
     pub fn into_result(mut self) -> anyhow::Result<()> {
         match self.failures.len() {
             0 => Ok(()),
-            1 => Err(self.failures.remove(0).into()),
+            1 if self.not_started.is_empty() => Err(self.failures.remove(0).into()),
             n => {
                 let errors = self.failures.iter().map(|e| e.to_string()).collect();
                 Err(FetchError::Failed {
                     failed: n,
                     total: self.total,
                     errors,
+                    not_started: self.not_started,
                 })
                 .hint("re-run the job: files already in place are kept and not downloaded again")
             }

@@ -233,13 +233,6 @@ impl GitHub {
         let answer = self.inner.transport.fetch(req).await?;
         if answer.status.is_success() {
             Ok((answer.headers, answer.body))
-        } else if answer.status.is_redirection() {
-            Err(GitHubError::Config(format!(
-                "`{} {}` answered {} and the redirect was not followed",
-                req.method,
-                self.show(&answer.url),
-                answer.status
-            )))
         } else {
             Err(self.failure(&req.method, &answer))
         }
@@ -351,7 +344,7 @@ impl GitHub {
                 return Err(broken(
                     &url,
                     format!(
-                        "the `Link` header's next page is on another host (`{}`)",
+                        "the `Link` header's next page is on another host (`{}`); not followed, the token stays with the API\nhint: this is not how GitHub pages; check `api-url` and any proxy in between",
                         self.show(&next)
                     ),
                 ));

@@ -127,11 +127,20 @@ pub enum GitHubError {
         "{0}\nhint: GitHub had trouble answering; see https://www.githubstatus.com and re-run the job"
     )]
     Server(Box<ApiFailure>),
+    /// A redirect where GitHub answers directly (a POST, a JSON call): not followed, so neither
+    /// the body nor the token goes where it points.
+    #[error(
+        "{0}; the redirect was not followed\nhint: GitHub does not redirect this request, and following it would send the request (with its token or body) elsewhere; check `api-url` and any proxy in between"
+    )]
+    Redirected(Box<ApiFailure>),
     /// Another status (400, 409, 410, …), never retried.
     #[error("{0}")]
     Http(Box<ApiFailure>),
     /// The answer was a success but not the JSON expected.
-    #[error("cannot read the answer to `{method} {url}`: {message}\nresponse body: {body_excerpt}")]
+    #[error(
+        "cannot read the answer to `{method} {url}`: {message}{}",
+        if body_excerpt.is_empty() { String::new() } else { format!("\nresponse body: {body_excerpt}") }
+    )]
     Decode {
         /// HTTP method.
         method: String,
@@ -202,6 +211,7 @@ impl GitHubError {
             | Self::AlreadyExists(f)
             | Self::Validation(f)
             | Self::Server(f)
+            | Self::Redirected(f)
             | Self::Http(f)
             | Self::RateLimited { failure: f, .. } => Some(f),
             _ => None,
@@ -217,6 +227,7 @@ impl GitHubError {
             404 => Self::NotFound(f),
             422 if f.already_exists() => Self::AlreadyExists(f),
             422 => Self::Validation(f),
+            300..=399 => Self::Redirected(f),
             500..=599 => Self::Server(f),
             _ => Self::Http(f),
         }
@@ -248,6 +259,8 @@ mod tests {
         assert!(matches!(make(422), GitHubError::Validation(_)));
         assert!(matches!(make(502), GitHubError::Server(_)));
         assert!(matches!(make(409), GitHubError::Http(_)));
+        assert!(matches!(make(307), GitHubError::Redirected(_)));
+        assert!(make(307).to_string().contains("not followed\nhint: "));
         assert!(make(401).to_string().contains("the token was rejected"));
         assert!(make(401).to_string().contains(
             "hint: pass a valid token in the `token` input (default `${{ github.token }}`)"

@@ -62,7 +62,9 @@ pub enum HttpError {
         cap: u64,
     },
     /// A download that is longer than the size it must have.
-    #[error("`{url}` sent more than the {expected} bytes expected; stopped reading")]
+    #[error(
+        "`{url}` sent more than the {expected} bytes expected; stopped reading\nhint: that server sends other bytes than the ones recorded for this file: do not use them; try again later, and check any proxy in between"
+    )]
     Oversized {
         /// The URL that sent too much.
         url: String,
@@ -70,7 +72,9 @@ pub enum HttpError {
         expected: u64,
     },
     /// A download that broke after bytes were written; the caller starts again into a fresh file.
-    #[error("the download from `{url}` broke after {written} bytes: {message}")]
+    #[error(
+        "the download from `{url}` broke after {written} bytes: {message}\nhint: the connection to that server broke or slowed down on every attempt; try again later, or raise the bound named above if it is legitimately slow"
+    )]
     Interrupted {
         /// Where it broke.
         url: String,

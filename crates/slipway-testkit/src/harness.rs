@@ -135,6 +135,21 @@ impl Harness {
         self
     }
 
+    /// Shortens the time bounds and retries for a test against a hostile server, so a hang
+    /// ends in a few seconds: connect 2 s, silent peer 2 s, low speed 100 bytes/s over 1 s, a
+    /// deadline of 8 s per call, 2 attempts, a 5 ms retry unit; and the kill timeout becomes
+    /// 60 s (a binary that still hangs fails the test instead of holding it for minutes).
+    pub fn short_bounds(self) -> Self {
+        self.env(vars::SLIPWAY_CONNECT_TIMEOUT, "2")
+            .env(vars::SLIPWAY_SILENT_TIMEOUT, "2")
+            .env(vars::SLIPWAY_LOW_SPEED_LIMIT, "100")
+            .env(vars::SLIPWAY_LOW_SPEED_TIME, "1")
+            .env(vars::SLIPWAY_DEADLINE, "8")
+            .env(vars::SLIPWAY_RETRY_ATTEMPTS, "2")
+            .env(vars::SLIPWAY_RETRY_UNIT_MS, "5")
+            .timeout(Duration::from_secs(60))
+    }
+
     /// The workspace directory (`GITHUB_WORKSPACE`, and the process's working directory).
     pub fn workspace(&self) -> PathBuf {
         self.root.path().join("workspace")
@@ -241,6 +256,13 @@ impl Harness {
         }
     }
 }
+
+/// Percent-encodes all but RFC 3986's unreserved characters (as URLs and forms carry a value).
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A child's pipe, read on a thread into a buffer that can be looked at before it ends.
 struct Captured {
@@ -427,6 +449,42 @@ impl RunResult {
             s.push_str(&format!("{k}={v}\n"));
         }
         s
+    }
+
+    /// The forms of `secret` that show in [`RunResult::all_text`], as `form: text`: the secret
+    /// itself, JSON-escaped (a server quoting a JSON body), percent-encoded (a URL), HTML-escaped
+    /// (a quoting web page) and base64 (a Basic credential); empty when none does.
+    pub fn leaks(&self, secret: &str) -> Vec<String> {
+        use base64::Engine as _;
+        let json = serde_json::to_string(secret).expect("a string serializes");
+        let forms = [
+            ("raw", secret.to_string()),
+            ("JSON-escaped", json[1..json.len() - 1].to_string()),
+            (
+                "percent-encoded",
+                percent_encoding::utf8_percent_encode(secret, UNRESERVED_KEPT).to_string(),
+            ),
+            (
+                "HTML-escaped",
+                secret
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;"),
+            ),
+            (
+                "base64",
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret),
+            ),
+        ];
+        let text = self.all_text();
+        let mut found: Vec<String> = forms
+            .iter()
+            .filter(|(_, form)| text.contains(form.as_str()))
+            .map(|(name, form)| format!("{name}: {form}"))
+            .collect();
+        found.dedup();
+        found
     }
 
     /// The values the step asked the runner to mask (`::add-mask::` lines), unescaped.
