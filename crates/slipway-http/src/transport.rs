@@ -19,7 +19,7 @@ use crate::bounds::{Bound, Meter, TimeBounds};
 use crate::error::HttpError;
 use crate::request::{Body, Redirects, Request};
 use crate::retry::{self, GiveUp, LimitKind, Plan, RetryEvent, RetryPolicy, Verdict};
-use crate::text::{body_text, describe, display_url, same_origin, status_text};
+use crate::text::{body_text_redacted, describe, display_url, same_origin, status_text};
 
 /// Redirect hops followed at most.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -77,8 +77,9 @@ pub struct Answer {
 impl Answer {
     /// The body as short, redacted, one-line text (HTML reduced to its words).
     pub fn text(&self) -> String {
-        self.secrets
-            .redact(&body_text(&String::from_utf8_lossy(&self.body)))
+        body_text_redacted(&String::from_utf8_lossy(&self.body), &|text| {
+            self.secrets.redact(text)
+        })
     }
 
     /// The `Content-Type` header.
@@ -93,7 +94,7 @@ impl Answer {
             message: String,
         }
         match serde_json::from_slice::<WithMessage>(&self.body) {
-            Ok(m) => self.secrets.redact(&crate::text::cut(&m.message, 400)),
+            Ok(m) => crate::text::cut(&self.secrets.redact(&m.message), 400),
             Err(_) => self.text(),
         }
     }
@@ -145,6 +146,8 @@ struct AttemptState {
     at: Mutex<Url>,
     /// Bytes written to the sink.
     written: AtomicU64,
+    /// The head of a success answer, kept for a [`Request::body_optional`] call.
+    head: Mutex<Option<Answer>>,
 }
 
 /// The one HTTP transport. Cheap to clone; clones share the connection pool and the retry log.
@@ -337,12 +340,27 @@ impl Transport {
                 meter: Meter::new(),
                 at: Mutex::new(req.url.clone()),
                 written: AtomicU64::new(0),
+                head: Mutex::new(None),
             };
             let attempt = self.attempt(req, &state, sink.as_mut(), progress);
             let outcome = tokio::select! {
                 r = attempt => r,
                 b = state.meter.watch(&bounds) => Err(Failure::Bound(b)),
                 _ = tokio::time::sleep_until(deadline_at) => Err(Failure::Bound(Bound::Deadline(deadline))),
+            };
+            let head = state.head.lock().ok().and_then(|mut h| h.take());
+            let outcome = match (outcome, head) {
+                (Err(Failure::Transport(why)), Some(mut head)) => {
+                    self.body_lost(req, &head, &self.redact(&why));
+                    head.attempts = failed;
+                    Ok(head)
+                }
+                (Err(Failure::Bound(bound)), Some(mut head)) => {
+                    self.body_lost(req, &head, &bound.to_string());
+                    head.attempts = failed;
+                    Ok(head)
+                }
+                (outcome, _) => outcome,
             };
             let url = state
                 .at
@@ -553,6 +571,12 @@ impl Transport {
                 gave_up: None,
                 secrets: self.secrets().clone(),
             };
+            if req.body_optional
+                && status.is_success()
+                && let Ok(mut head) = state.head.lock()
+            {
+                *head = Some(answer.clone());
+            }
             meter.moving(true);
             match sink.as_deref_mut() {
                 Some(sink) if status.is_success() => {
@@ -578,6 +602,16 @@ impl Transport {
             meter.moving(false);
             return Ok(answer);
         }
+    }
+
+    /// Logs that a [`Request::body_optional`] call's success answer lost its body.
+    fn body_lost(&self, req: &Request, head: &Answer, why: &str) {
+        tracing::warn!(
+            "`{} {}` answered {}, but its body did not arrive ({why}); the status is the answer",
+            req.method,
+            self.show(&head.url),
+            status_text(head.status.as_u16())
+        );
     }
 
     /// Sends the request to `url` and waits for the answer's head, reporting upload progress.
