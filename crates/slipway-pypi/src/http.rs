@@ -3,7 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use slipway_http::{Credential, RetryPolicy, TimeBounds, Transport, TransportConfig};
-use slipway_runner::Secrets;
+use slipway_runner::{Commands, Secrets};
 use url::Url;
 
 /// The `User-Agent` sent with every request.
@@ -25,9 +25,10 @@ impl Credentials {
         Credential::basic(&self.user, self.password.expose_secret(), origin)
     }
 
-    /// Registers the password and its Basic-auth forms with the run's secrets.
-    pub fn register(&self, secrets: &Secrets) {
-        secrets.add_basic(&self.user, self.password.expose_secret());
+    /// Registers the password and its Basic-auth forms with the run's secrets and masks them
+    /// in the runner's log (`::add-mask::` for each form).
+    pub fn register(&self, commands: &Commands) {
+        commands.add_basic_mask(&self.user, self.password.expose_secret());
     }
 }
 
@@ -66,8 +67,13 @@ mod tests {
         assert!(!format!("{c:?}").contains("pypi-secret"));
         let origin = Url::parse("https://upload.pypi.org/").unwrap();
         assert!(!format!("{:?}", c.for_origin(&origin)).contains("pypi-secret"));
-        let secrets = Secrets::new();
-        c.register(&secrets);
-        assert_eq!(secrets.redact("x pypi-secret x"), "x *** x");
+        let commands = Commands::new(false);
+        c.register(&commands);
+        assert_eq!(commands.redact("x pypi-secret x"), "x *** x");
+        let basic = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "__token__:pypi-secret",
+        );
+        assert_eq!(commands.redact(&format!("Basic {basic}")), "Basic ***");
     }
 }

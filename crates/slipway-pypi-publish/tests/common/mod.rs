@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod hostile;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -314,36 +315,54 @@ pub const USER: &str = "uploader";
 pub const PASSWORD: &str = "s3cret-pw-for-tests";
 
 /// pypiserver with an htpasswd file (made with passlib), uploads need auth; one per test binary.
+/// It keeps pypiserver's default fallback: a project it does not have redirects to pypi.org.
 pub fn pypiserver() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let htpasswd = dir.path().join("htpasswd");
-        let status = Command::new(tool("python"))
-            .arg("-c")
-            .arg(format!(
-                "from passlib.apache import HtpasswdFile as H; h=H(r'{}', new=True); h.set_password('{USER}', '{PASSWORD}'); h.save()",
-                htpasswd.display()
-            ))
-            .status()
-            .unwrap();
-        assert!(status.success(), "passlib failed: run scripts/setup-tools");
-        let packages = dir.path().join("packages");
-        std::fs::create_dir_all(&packages).unwrap();
-        let port = free_port().to_string();
-        let flags = [
-            "run", "-i", "127.0.0.1", "-p", &port, "-a", "update", "--hash-algo", "sha256", "-P",
-        ];
-        let args: Vec<&std::ffi::OsStr> = flags
-            .iter()
-            .map(std::ffi::OsStr::new)
-            .chain([htpasswd.as_os_str(), packages.as_os_str()])
-            .collect();
-        let mut child = guarded(&tool("pypi-server"), &args, dir);
-        let url = format!("http://127.0.0.1:{port}/");
-        wait_for(&url, &mut child);
-        Server { url, child }
-    })
+    SERVER.get_or_init(|| start_pypiserver(&[]))
+}
+
+/// Starts a pypiserver of its own with `extra` flags (e.g. `--fallback-url URL`); it stops
+/// when the returned [`Server`] is dropped.
+pub fn start_pypiserver(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let htpasswd = dir.path().join("htpasswd");
+    let status = Command::new(tool("python"))
+        .arg("-c")
+        .arg(format!(
+            "from passlib.apache import HtpasswdFile as H; h=H(r'{}', new=True); h.set_password('{USER}', '{PASSWORD}'); h.save()",
+            htpasswd.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success(), "passlib failed: run scripts/setup-tools");
+    let packages = dir.path().join("packages");
+    std::fs::create_dir_all(&packages).unwrap();
+    let port = free_port().to_string();
+    let flags = [
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-a",
+        "update",
+        "--hash-algo",
+        "sha256",
+    ];
+    let args: Vec<&std::ffi::OsStr> = flags
+        .iter()
+        .chain(extra)
+        .map(std::ffi::OsStr::new)
+        .chain([
+            std::ffi::OsStr::new("-P"),
+            htpasswd.as_os_str(),
+            packages.as_os_str(),
+        ])
+        .collect();
+    let mut child = guarded(&tool("pypi-server"), &args, dir);
+    let url = format!("http://127.0.0.1:{port}/");
+    wait_for(&url, &mut child);
+    Server { url, child }
 }
 
 /// devpi-server initialised into a temp dir, with user `uploader` and index `uploader/dev`
