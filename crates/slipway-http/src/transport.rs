@@ -348,18 +348,10 @@ impl Transport {
                 b = state.meter.watch(&bounds) => Err(Failure::Bound(b)),
                 _ = tokio::time::sleep_until(deadline_at) => Err(Failure::Bound(Bound::Deadline(deadline))),
             };
-            let head = state.head.lock().ok().and_then(|mut h| h.take());
-            let outcome = match (outcome, head) {
-                (Err(Failure::Transport(why)), Some(mut head)) => {
-                    self.body_lost(req, &head, &self.redact(&why));
-                    head.attempts = failed;
-                    Ok(head)
-                }
-                (Err(Failure::Bound(bound)), Some(mut head)) => {
-                    self.body_lost(req, &head, &bound.to_string());
-                    head.attempts = failed;
-                    Ok(head)
-                }
+            // A body-optional call whose success head came: the status is the answer.
+            let outcome = match (outcome, state.head.lock().ok().and_then(|mut h| h.take())) {
+                (Err(Failure::Transport(m)), Some(h)) => self.body_lost(h, failed, &m),
+                (Err(Failure::Bound(b)), Some(h)) => self.body_lost(h, failed, &b.to_string()),
                 (outcome, _) => outcome,
             };
             let url = state
@@ -571,11 +563,8 @@ impl Transport {
                 gave_up: None,
                 secrets: self.secrets().clone(),
             };
-            if req.body_optional
-                && status.is_success()
-                && let Ok(mut head) = state.head.lock()
-            {
-                *head = Some(answer.clone());
+            if req.body_optional && status.is_success() {
+                *state.head.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.clone());
             }
             meter.moving(true);
             match sink.as_deref_mut() {
@@ -604,14 +593,13 @@ impl Transport {
         }
     }
 
-    /// Logs that a [`Request::body_optional`] call's success answer lost its body.
-    fn body_lost(&self, req: &Request, head: &Answer, why: &str) {
-        tracing::warn!(
-            "`{} {}` answered {}, but its body did not arrive ({why}); the status is the answer",
-            req.method,
-            self.show(&head.url),
-            status_text(head.status.as_u16())
-        );
+    /// A [`Request::body_optional`] call's success head, its body lost (logged, with `why`).
+    fn body_lost(&self, mut head: Answer, attempts: u32, why: &str) -> Result<Answer, Failure> {
+        let (url, status) = (self.show(&head.url), status_text(head.status.as_u16()));
+        let why = self.redact(why);
+        tracing::warn!("`{url}` answered {status}, but its body did not arrive ({why})");
+        head.attempts = attempts;
+        Ok(head)
     }
 
     /// Sends the request to `url` and waits for the answer's head, reporting upload progress.

@@ -104,24 +104,18 @@ fn url_input(action: &Action, name: &str) -> anyhow::Result<Option<(Url, Option<
     let Some(raw) = inputs.string(name) else {
         return Ok(None);
     };
-    let credentials = slipway_pypi::userinfo(&raw).map(|(user, password)| {
-        if password.is_empty() {
-            // A token given as the user alone (`https://TOKEN@host/`).
-            action.commands.add_mask(&user);
-        } else {
-            action.commands.add_basic_mask(&user, &password);
-        }
-        Credentials {
-            user,
-            password: SecretString::from(password),
-        }
+    let credentials = slipway_pypi::userinfo(&raw).map(|(user, password)| Credentials {
+        user,
+        password: SecretString::from(password),
     });
-    if credentials.is_some()
-        && let Some((info, _)) = raw.split_once("://").and_then(|(_, r)| r.rsplit_once('@'))
-        && let Some((_, typed)) = info.split_once(':')
-    {
-        // The password as typed, percent-encoded or not.
-        action.commands.add_mask(typed);
+    if let Some(credentials) = &credentials {
+        credentials.register(&action.commands);
+    }
+    if let Some((user, password)) = slipway_pypi::typed_userinfo(&raw) {
+        // As typed too (percent-encoded or not); a user alone is a token.
+        action
+            .commands
+            .add_mask(if password.is_empty() { user } else { password });
     }
     let url = slipway_pypi::parse_secure_url(&raw)
         .map_err(|e| inputs.invalid(name, &slipway_pypi::display_input_url(&raw), e.to_string()))?;

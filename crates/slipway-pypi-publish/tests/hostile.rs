@@ -273,6 +273,27 @@ fn credentials_in_a_url_input_are_never_printed() {
             );
         }
     }
+
+    // A token given as the user alone (`https://TOKEN@host/`), echoed back by the index.
+    let echo =
+        HostileServer::start().with(Rule::any(Behaviour::echo_headers(403, EchoFormat::Html)));
+    let url = format!("http://tokonly-s3cret@{}/simple/", &echo.url()[7..]);
+    let started = std::time::Instant::now();
+    let out = run(
+        &[
+            ("packages-dir", dir.path().to_str().unwrap()),
+            ("repository-url", "http://127.0.0.1:9/legacy/"),
+            ("index-url", &url),
+            ("password", TOKEN),
+        ],
+        FAST,
+    );
+    let basic = basic64("tokonly-s3cret", "");
+    assert!(echo.saw(&basic), "the index got the token as its user");
+    assert_failed_in_bound(&out, started.elapsed(), &["403"]);
+    for form in ["tokonly-s3cret", &basic, basic.trim_end_matches('=')] {
+        assert!(!out.leaks(form), "`{form}` leaked:\n{}", out.all_text());
+    }
 }
 
 /// Finding 5: the credentials of `repository-url` and `index-url` are each used for their own

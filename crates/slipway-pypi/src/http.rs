@@ -27,8 +27,19 @@ impl Credentials {
 
     /// Registers the password and its Basic-auth forms with the run's secrets and masks them
     /// in the runner's log (`::add-mask::` for each form).
+    /// A password-less user is a token given as the user (`https://TOKEN@host/`): the user and
+    /// the base64 of `user:` are masked then.
     pub fn register(&self, commands: &Commands) {
-        commands.add_basic_mask(&self.user, self.password.expose_secret());
+        let password = self.password.expose_secret();
+        if password.is_empty() {
+            use base64::Engine as _;
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:", self.user));
+            for form in [self.user.as_str(), &basic, basic.trim_end_matches('=')] {
+                commands.add_mask(form);
+            }
+        } else {
+            commands.add_basic_mask(&self.user, password);
+        }
     }
 }
 
@@ -75,5 +86,16 @@ mod tests {
             "__token__:pypi-secret",
         );
         assert_eq!(commands.redact(&format!("Basic {basic}")), "Basic ***");
+        let token_as_user = Credentials {
+            user: "tok-s3cret".into(),
+            password: SecretString::from(""),
+        };
+        token_as_user.register(&commands);
+        let basic =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "tok-s3cret:");
+        assert_eq!(
+            commands.redact(&format!("tok-s3cret Basic {basic}")),
+            "*** Basic ***"
+        );
     }
 }

@@ -72,14 +72,21 @@ pub fn userinfo(value: &str) -> Option<(String, String)> {
             url.password().unwrap_or_default().to_string(),
         ),
         Err(_) => {
-            let rest = value.split_once("://").map_or(value, |(_, r)| r);
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let (info, _) = authority.rsplit_once('@')?;
-            let (user, password) = info.split_once(':').unwrap_or((info, ""));
+            let (user, password) = typed_userinfo(value)?;
             (user.to_string(), password.to_string())
         }
     };
     (!user.is_empty() || !password.is_empty()).then(|| (decode(&user), decode(&password)))
+}
+
+/// The user and password as typed in `value` (not decoded): the text between `://` and the
+/// last `@` of the authority, split at its first `:`.
+pub fn typed_userinfo(value: &str) -> Option<(&str, &str)> {
+    let value = value.trim();
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (info, _) = authority.rsplit_once('@')?;
+    Some(info.split_once(':').unwrap_or((info, "")))
 }
 
 /// `url` without the credentials written into it.
@@ -194,6 +201,10 @@ mod tests {
             Some(("u".into(), "s3cret".into()))
         );
         assert_eq!(userinfo("https://h/x@y"), None);
+        assert_eq!(
+            typed_userinfo(" https://u:p%40ss@h/a@b"),
+            Some(("u", "p%40ss"))
+        );
         assert_eq!(userinfo("not a url"), None);
         let url = Url::parse("http://u:p@127.0.0.1:1/legacy/").unwrap();
         assert_eq!(
