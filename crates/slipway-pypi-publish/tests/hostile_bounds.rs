@@ -150,7 +150,8 @@ fn an_upload_endpoint_that_never_reads_ends_within_its_bound() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    wheel(dir.path(), "neverread", 48 * 1024 * 1024);
+    // More than the largest socket buffers of both ends (tcp_rmem + tcp_wmem maxima) can hold.
+    wheel(dir.path(), "neverread", 64 * 1024 * 1024);
     let index = HostileServer::start().with(Rule::prefix("/simple/", not_found()));
     let (out, took) = publish(index.url(), dir.path(), &[("repository-url", &upload)], &[]);
     assert_failed_in_bound(&out, took, &["failed 3 times", "SLIPWAY_"]);
