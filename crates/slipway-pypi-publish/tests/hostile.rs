@@ -6,11 +6,11 @@
 mod common;
 
 use common::hostile::{
-    FAST, REQUEST_TOKEN, TOKEN, assert_failed_in_bound, assert_no_leak, audience, basic_forms,
-    basic64, file_name, github_oidc, html_page, json_page, jwt, ok_upload, one_wheel, posts,
-    publish, sha256_of, trusted,
+    FAST, HUNG, REQUEST_TOKEN, TOKEN, assert_failed_in_bound, assert_no_leak, audience,
+    basic_forms, basic64, file_name, github_oidc, html_page, json_page, jwt, ok_upload, one_wheel,
+    posts, publish, sha256_of, trusted,
 };
-use common::{free_port, run};
+use common::{free_port, run_within};
 use slipway_testkit::hostile::{Behaviour, EchoFormat, HostileServer, Rule};
 
 fn not_found() -> Behaviour {
@@ -263,7 +263,7 @@ fn credentials_in_a_url_input_are_never_printed() {
             all.retain(|(k, _)| *k != input);
             all.push((input, url.as_str()));
             let started = std::time::Instant::now();
-            let out = run(&all, FAST);
+            let out = run_within(&all, FAST, HUNG);
             assert_failed_in_bound(&out, started.elapsed(), &[]);
             assert_no_leak(&out, &basic_forms("someone", "url-s3cret"));
             assert!(
@@ -279,7 +279,7 @@ fn credentials_in_a_url_input_are_never_printed() {
         HostileServer::start().with(Rule::any(Behaviour::echo_headers(403, EchoFormat::Html)));
     let url = format!("http://tokonly-s3cret@{}/simple/", &echo.url()[7..]);
     let started = std::time::Instant::now();
-    let out = run(
+    let out = run_within(
         &[
             ("packages-dir", dir.path().to_str().unwrap()),
             ("repository-url", "http://127.0.0.1:9/legacy/"),
@@ -287,6 +287,7 @@ fn credentials_in_a_url_input_are_never_printed() {
             ("password", TOKEN),
         ],
         FAST,
+        HUNG,
     );
     let basic = basic64("tokonly-s3cret", "");
     assert!(echo.saw(&basic), "the index got the token as its user");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use slipway_testkit::hostile::{Behaviour, HostileServer, Rule, SeenRequest};
 
-use super::{Outcome, run};
+use super::{Outcome, run_within};
 
 /// The API token of the token runs.
 pub const TOKEN: &str = "pypi-hostileTOKEN-0123456789abcdef";
@@ -27,6 +27,9 @@ pub const FAST: &[(&str, &str)] = &[
 
 /// The longest a hostile run may take with [`FAST`] bounds.
 pub const BOUND: Duration = Duration::from_secs(20);
+
+/// When a hostile run is killed as hung (a test failure, not a stalled suite).
+pub const HUNG: Duration = Duration::from_secs(60);
 
 /// Writes `<name>-1.0-py3-none-any.whl` into `dir`: METADATA, WHEEL, RECORD and a stored
 /// payload of `payload` bytes (a counter pattern, so two sizes never share a hash).
@@ -156,7 +159,13 @@ pub fn publish(
         environment.push((k, v));
     }
     let started = Instant::now();
-    let out = run(&all, &environment);
+    let out = run_within(&all, &environment, HUNG);
+    assert_ne!(
+        out.code,
+        -1,
+        "pypi-publish hung for {HUNG:?}:\n{}",
+        out.all_text()
+    );
     (out, started.elapsed())
 }
 

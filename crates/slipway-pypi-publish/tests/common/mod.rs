@@ -118,6 +118,20 @@ pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
 /// Like [`run`], also returning the process's peak resident memory in KiB (VmHWM from /proc,
 /// polled until it exits).
 pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, u64) {
+    run_limited(inputs, env, None)
+}
+
+/// Like [`run`], but the process is killed once it has run for `limit` (its exit code is then
+/// `-1`): a binary that hangs fails the test instead of stalling the suite.
+pub fn run_within(inputs: &[(&str, &str)], env: &[(&str, &str)], limit: Duration) -> Outcome {
+    run_limited(inputs, env, Some(limit)).0
+}
+
+fn run_limited(
+    inputs: &[(&str, &str)],
+    env: &[(&str, &str)],
+    limit: Option<Duration>,
+) -> (Outcome, u64) {
     let tmp = tempfile::tempdir().unwrap();
     let output = tmp.path().join("output");
     let summary = tmp.path().join("summary");
@@ -140,13 +154,19 @@ pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
+    let status_file = format!("/proc/{pid}/status");
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
         let done = done.clone();
         std::thread::spawn(move || {
             let mut peak = 0u64;
+            let started = Instant::now();
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if limit.is_some_and(|l| started.elapsed() > l) {
+                    let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                    break;
+                }
                 if let Ok(text) = std::fs::read_to_string(&status_file) {
                     let hwm = text
                         .lines()
