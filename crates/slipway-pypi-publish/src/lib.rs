@@ -163,13 +163,21 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
     let mut password = i.secret("password", &action.commands);
     let mut user = i.string("user").unwrap_or_else(|| "__token__".into());
     if let Some(auth) = upload_auth {
-        if password.is_some() {
-            action.commands.warning(
-                "`repository-url` carries credentials and `password` is set: the credentials in the URL are not used",
-            );
+        let instead = if password.is_some() {
+            Some("`password` is set")
+        } else if trusted_publishing == TrustedPublishing::Always {
+            Some("`trusted-publishing` is `always`")
         } else {
-            user = auth.user;
-            password = Some(auth.password);
+            None
+        };
+        match instead {
+            Some(why) => action.commands.warning(&format!(
+                "`repository-url` carries credentials, but {why}: the credentials in the URL are not used"
+            )),
+            None => {
+                user = auth.user;
+                password = Some(auth.password);
+            }
         }
     }
     let request_token = action

@@ -386,4 +386,28 @@ fn a_url_with_credentials_uploads_and_shows_no_credentials() {
     assert!(out.summary.contains(index.url()), "{}", out.summary);
     assert_no_leak(&out, &basic_forms("someone", "ok-s3cret"));
     assert!(!out.all_text().contains("someone:"), "{}", out.all_text());
+
+    // With `password` set as well, the input wins: the URL's credentials are never sent.
+    index.clear_requests();
+    let (dir, _) = one_wheel("urlpw");
+    let (out, _) = publish(
+        index.url(),
+        dir.path(),
+        &[("repository-url", &upload_url), ("index-url", "")],
+        &[],
+    );
+    out.assert_ok();
+    let token = format!("Basic {}", basic64("__token__", TOKEN));
+    let sent = index.requests();
+    assert!(
+        sent.iter()
+            .all(|r| r.authorization() == Some(token.as_str()))
+    );
+    assert!(!sent.iter().any(|r| r.contains("ok-s3cret")));
+    assert!(
+        out.stdout.contains("::warning::") && out.stdout.contains("not used"),
+        "{}",
+        out.stdout
+    );
+    assert_no_leak(&out, &basic_forms("someone", "ok-s3cret"));
 }

@@ -27,6 +27,7 @@ impl Credentials {
 
     /// Registers the password and its Basic-auth forms with the run's secrets and masks them
     /// in the runner's log (`::add-mask::` for each form).
+    ///
     /// A password-less user is a token given as the user (`https://TOKEN@host/`): the user and
     /// the base64 of `user:` are masked then.
     pub fn register(&self, commands: &Commands) {
