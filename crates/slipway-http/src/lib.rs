@@ -15,6 +15,7 @@
 //!
 //! No other crate builds an HTTP client or a retry loop (a test in `slipway-checks` enforces it).
 
+mod answer;
 mod bounds;
 mod error;
 mod request;
@@ -22,8 +23,9 @@ pub mod retry;
 pub mod text;
 mod transport;
 
+pub use answer::{Answer, Rewind, Sink};
 pub use bounds::{Bound, TimeBounds};
 pub use error::HttpError;
 pub use request::{Body, ByteStream, Credential, DEFAULT_CAP, Redirects, Request, Source};
 pub use retry::{RetryEvent, RetryPolicy};
-pub use transport::{Answer, MAX_REDIRECTS, Rewind, Sink, Transport, TransportConfig};
+pub use transport::{MAX_REDIRECTS, Transport, TransportConfig};

@@ -169,6 +169,9 @@ pub struct Request {
     pub retries: bool,
     /// This call's deadline instead of the transport's.
     pub deadline: Option<Duration>,
+    /// A success status stands even when the body after it never comes (an index's `200` to
+    /// an upload is its word that it took the file; the text after it is not needed).
+    pub body_optional: bool,
 }
 
 impl Request {
@@ -184,6 +187,7 @@ impl Request {
             cap: DEFAULT_CAP,
             retries: true,
             deadline: None,
+            body_optional: false,
         }
     }
 
@@ -241,6 +245,13 @@ impl Request {
     /// [`crate::Transport::pause_before_retry`].
     pub fn once(mut self) -> Self {
         self.retries = false;
+        self
+    }
+
+    /// A success status is the answer even when its body breaks off or stalls (the body read
+    /// so far is dropped): for uploads, whose status says all.
+    pub fn body_optional(mut self) -> Self {
+        self.body_optional = true;
         self
     }
 

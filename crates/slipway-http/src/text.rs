@@ -141,7 +141,14 @@ pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
 /// A short plain-text rendering of an error body: the HTML `<title>` and text without tags,
 /// whitespace collapsed, cut to a few hundred characters.
 pub fn body_text(body: &str) -> String {
-    let body = &body[..floor_char_boundary(body, EXCERPT_CHARS * 16)];
+    body_text_redacted(body, &|text| text.to_string())
+}
+
+/// [`body_text`] with `redact` applied to the whole body and again to its text (entities
+/// decoded) before the text is cut: a cut never leaves part of a secret in view.
+pub fn body_text_redacted(body: &str, redact: &dyn Fn(&str) -> String) -> String {
+    let body = redact(body);
+    let body = &body[..floor_char_boundary(&body, EXCERPT_CHARS * 16)];
     let mut out = String::new();
     let mut in_tag = false;
     let lower = body.to_ascii_lowercase();
@@ -185,7 +192,7 @@ pub fn body_text(body: &str) -> String {
     for w in out.split_whitespace() {
         words.push(w);
     }
-    let mut text = words.join(" ");
+    let mut text = redact(&words.join(" "));
     if text.chars().count() > 400 {
         text = text.chars().take(400).collect::<String>() + "…";
     }
@@ -236,6 +243,18 @@ mod tests {
         assert!(excerpt(huge.as_bytes()).len() < EXCERPT_CHARS * 2);
         assert!(body_text(&huge).len() < EXCERPT_CHARS * 2);
         assert_eq!(excerpt(b"  a\n\n b  "), "a b");
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_redacted_secret() {
+        let secret = "c2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw";
+        let redact = |t: &str| t.replace(secret, "***");
+        let page = format!("<p>{} {secret} &amp; more</p>", "x".repeat(390));
+        let text = body_text_redacted(&page, &redact);
+        assert!(!text.contains(&secret[..8]), "{text}");
+        let escaped = "<p>pw &quot;q&quot;</p>";
+        let text = body_text_redacted(escaped, &|t: &str| t.replace("pw \"q\"", "***"));
+        assert_eq!(text, "***");
     }
 
     #[test]

@@ -7,18 +7,18 @@ use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
-use futures_util::future::BoxFuture;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, LOCATION};
 use http::{Method, StatusCode};
 use slipway_runner::{Env, Secrets};
-use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use url::Url;
 
+use crate::answer::{Answer, Sink};
 use crate::bounds::{Bound, Meter, TimeBounds};
 use crate::error::HttpError;
 use crate::request::{Body, Redirects, Request};
 use crate::retry::{self, GiveUp, LimitKind, Plan, RetryEvent, RetryPolicy, Verdict};
-use crate::text::{body_text, describe, display_url, same_origin, status_text};
+use crate::text::{describe, display_url, same_origin, status_text};
 
 /// Redirect hops followed at most.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -53,79 +53,6 @@ impl TransportConfig {
     }
 }
 
-/// An answer with any status, its body read (up to the request's cap) or streamed to a sink.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// The URL that answered (after redirects).
-    pub url: Url,
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body (empty when it was streamed to a sink).
-    pub body: Bytes,
-    /// Bytes streamed to the sink.
-    pub streamed: u64,
-    /// Attempts made.
-    pub attempts: u32,
-    /// Why retrying stopped, when the last answer was still a retryable one.
-    pub gave_up: Option<GiveUp>,
-    secrets: Secrets,
-}
-
-impl Answer {
-    /// The body as short, redacted, one-line text (HTML reduced to its words).
-    pub fn text(&self) -> String {
-        self.secrets
-            .redact(&body_text(&String::from_utf8_lossy(&self.body)))
-    }
-
-    /// The `Content-Type` header.
-    pub fn content_type(&self) -> Option<&str> {
-        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
-    }
-
-    /// `message` of a JSON error body (GitHub, PyPI's mint endpoint), else the body's text.
-    pub fn message(&self) -> String {
-        #[derive(serde::Deserialize)]
-        struct WithMessage {
-            message: String,
-        }
-        match serde_json::from_slice::<WithMessage>(&self.body) {
-            Ok(m) => self.secrets.redact(&crate::text::cut(&m.message, 400)),
-            Err(_) => self.text(),
-        }
-    }
-}
-
-/// A download's destination that can start again from nothing: a download that breaks after
-/// some bytes is retried (under the one policy) into the rewound writer.
-pub trait Rewind: AsyncWrite + Unpin {
-    /// Forgets everything written so far (truncates a file, resets a hasher).
-    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>>;
-}
-
-impl<R: Rewind + ?Sized> Rewind for &mut R {
-    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>> {
-        (**self).rewind()
-    }
-}
-
-impl Rewind for Vec<u8> {
-    fn rewind(&mut self) -> BoxFuture<'_, std::io::Result<()>> {
-        self.clear();
-        Box::pin(async { Ok(()) })
-    }
-}
-
-/// Where a download goes: a writer that can start again, and the size the file must have.
-pub struct Sink<'a> {
-    /// The writer (a temporary file, a buffer, a hasher).
-    pub writer: &'a mut dyn Rewind,
-    /// The exact size the body must have, when known: more is refused as soon as it arrives.
-    pub expected: Option<u64>,
-}
-
 /// Why one attempt failed.
 enum Failure {
     /// No usable answer: retried.
@@ -144,6 +71,8 @@ struct AttemptState {
     at: Mutex<Url>,
     /// Bytes written to the sink.
     written: AtomicU64,
+    /// The head of a success answer, kept for a [`Request::body_optional`] call.
+    head: Mutex<Option<Answer>>,
 }
 
 /// The one HTTP transport. Cheap to clone; clones share the connection pool and the retry log.
@@ -336,12 +265,19 @@ impl Transport {
                 meter: Meter::new(),
                 at: Mutex::new(req.url.clone()),
                 written: AtomicU64::new(0),
+                head: Mutex::new(None),
             };
             let attempt = self.attempt(req, &state, sink.as_mut(), progress);
             let outcome = tokio::select! {
                 r = attempt => r,
                 b = state.meter.watch(&bounds) => Err(Failure::Bound(b)),
                 _ = tokio::time::sleep_until(deadline_at) => Err(Failure::Bound(Bound::Deadline(deadline))),
+            };
+            // A body-optional call whose success head came: the status is the answer.
+            let outcome = match (outcome, state.head.lock().ok().and_then(|mut h| h.take())) {
+                (Err(Failure::Transport(m)), Some(h)) => self.body_lost(h, failed, &m),
+                (Err(Failure::Bound(b)), Some(h)) => self.body_lost(h, failed, &b.to_string()),
+                (outcome, _) => outcome,
             };
             let url = state
                 .at
@@ -552,6 +488,9 @@ impl Transport {
                 gave_up: None,
                 secrets: self.secrets().clone(),
             };
+            if req.body_optional && status.is_success() {
+                *state.head.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.clone());
+            }
             meter.moving(true);
             match sink.as_deref_mut() {
                 Some(sink) if status.is_success() => {
@@ -577,6 +516,15 @@ impl Transport {
             meter.moving(false);
             return Ok(answer);
         }
+    }
+
+    /// A [`Request::body_optional`] call's success head, its body lost (logged, with `why`).
+    fn body_lost(&self, mut head: Answer, attempts: u32, why: &str) -> Result<Answer, Failure> {
+        let (url, status) = (self.show(&head.url), status_text(head.status.as_u16()));
+        let why = self.redact(why);
+        tracing::warn!("`{url}` answered {status}, but its body did not arrive ({why})");
+        head.attempts = attempts;
+        Ok(head)
     }
 
     /// Sends the request to `url` and waits for the answer's head, reporting upload progress.

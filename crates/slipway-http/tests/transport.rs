@@ -342,3 +342,27 @@ async fn a_connection_that_never_opens_breaks_the_connect_bound() {
     );
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_success_head_stands_for_a_body_optional_call_whose_body_stalls() {
+    let (url, seen) = serve(handler(|_, mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nOK")
+            .await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }))
+    .await;
+    let t = transport(quick(), Secrets::new());
+    let err = t
+        .fetch(&Request::post(url.clone()).once())
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "without it the stall is an error: {err}");
+    let answer = t
+        .fetch(&Request::post(url).once().body_optional())
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.is_empty());
+    assert_eq!(seen.lock().unwrap().len(), 2, "one attempt each");
+}

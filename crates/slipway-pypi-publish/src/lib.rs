@@ -8,13 +8,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use secrecy::SecretString;
 use slipway_pypi::{
-    FileReport, FileStatus, LocalOptions, OidcEnv, Patience, PublishError, PublishReport,
-    PublishRequest, RetryPolicy, TimeBounds, TrustedPublishing,
+    Credentials, FileReport, FileStatus, LocalOptions, OidcEnv, Patience, PublishError,
+    PublishReport, PublishRequest, RetryPolicy, TimeBounds, TrustedPublishing,
 };
 use slipway_runner::progress::human_bytes;
 use slipway_runner::summary::cell;
 use slipway_runner::{Action, HintExt, InputSpec, OutputSpec, Summary, Tool, env};
+use url::Url;
 
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
@@ -104,8 +106,31 @@ pub static TOOL: Tool = Tool {
     ],
 };
 
-fn parse_url(value: &str) -> Result<url::Url, String> {
-    slipway_pypi::parse_secure_url(value).map_err(|e| e.to_string())
+/// A URL input, parsed and checked. Credentials written into it (`https://user:pw@host/`) are
+/// masked as soon as the value is read (before any error could quote it) and taken out of the
+/// URL: they come back as [`Credentials`] for that URL's origin alone, and the URL is shown and
+/// used without them.
+fn url_input(action: &Action, name: &str) -> anyhow::Result<Option<(Url, Option<Credentials>)>> {
+    let inputs = &action.inputs;
+    let Some(raw) = inputs.string(name) else {
+        return Ok(None);
+    };
+    let credentials = slipway_pypi::userinfo(&raw).map(|(user, password)| Credentials {
+        user,
+        password: SecretString::from(password),
+    });
+    if let Some(credentials) = &credentials {
+        credentials.register(&action.commands);
+    }
+    if let Some((user, password)) = slipway_pypi::typed_userinfo(&raw) {
+        // As typed too (percent-encoded or not); a user alone is a token.
+        action
+            .commands
+            .add_mask(if password.is_empty() { user } else { password });
+    }
+    let url = slipway_pypi::parse_secure_url(&raw)
+        .map_err(|e| inputs.invalid(name, &slipway_pypi::display_input_url(&raw), e.to_string()))?;
+    Ok(Some((slipway_pypi::without_userinfo(&url), credentials)))
 }
 
 /// Reads and validates every input and the OIDC environment; errors name the input and value.
@@ -116,14 +141,16 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         .path(env::GITHUB_WORKSPACE)
         .unwrap_or_else(|| PathBuf::from("."));
     let packages_dir = workspace.join(i.string("packages-dir").unwrap_or_else(|| "dist".into()));
-    let repository_url = i
-        .parsed("repository-url", parse_url)?
-        .map(Ok)
-        .unwrap_or_else(|| parse_url(slipway_pypi::PYPI_UPLOAD_URL))
-        .map_err(anyhow::Error::msg)?;
-    let index_url = match i.parsed("index-url", parse_url)? {
-        Some(url) => Some(url),
-        None => slipway_pypi::derive_index_url(&repository_url),
+    let (repository_url, upload_auth) = match url_input(action, "repository-url")? {
+        Some(given) => given,
+        None => (
+            slipway_pypi::parse_secure_url(slipway_pypi::PYPI_UPLOAD_URL)?,
+            None,
+        ),
+    };
+    let (index_url, index_auth) = match url_input(action, "index-url")? {
+        Some((url, auth)) => (Some(url), auth),
+        None => (slipway_pypi::derive_index_url(&repository_url), None),
     };
     let pypi = slipway_pypi::urls::KnownIndex::of(&repository_url).is_some();
     let trusted_publishing = i
@@ -145,7 +172,26 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
                 .into());
         }
     }
-    let password = i.secret("password", &action.commands);
+    let mut password = i.secret("password", &action.commands);
+    let mut user = i.string("user").unwrap_or_else(|| "__token__".into());
+    if let Some(auth) = upload_auth {
+        let instead = if password.is_some() {
+            Some("`password` is set")
+        } else if trusted_publishing == TrustedPublishing::Always {
+            Some("`trusted-publishing` is `always`")
+        } else {
+            None
+        };
+        match instead {
+            Some(why) => action.commands.warning(&format!(
+                "`repository-url` carries credentials, but {why}: the credentials in the URL are not used"
+            )),
+            None => {
+                user = auth.user;
+                password = Some(auth.password);
+            }
+        }
+    }
     // Read by the runner to turn on debug logging; checked here so a typo is an error.
     i.bool("verbose")?;
     let request_token = action
@@ -163,7 +209,8 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         packages_dir,
         repository_url,
         index_url,
-        user: i.string("user").unwrap_or_else(|| "__token__".into()),
+        index_auth,
+        user,
         password,
         trusted_publishing,
         local: LocalOptions {
@@ -356,8 +403,7 @@ mod tests {
                 env: vec![],
             };
             assert!(
-                TOOL.action_yml(&runs)
-                    .contains(&format!("\n  {name}:\n")),
+                TOOL.action_yml(&runs).contains(&format!("\n  {name}:\n")),
                 "`{name}` is not in action.yml"
             );
         }

@@ -29,6 +29,13 @@ fn jwt(job_workflow_ref: &str) -> String {
     )
 }
 
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 const OWN_WORKFLOW: &str = "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0";
 
 struct Setup {
@@ -79,7 +86,9 @@ fn oidc_index(setup: Setup) -> fake::Fake {
                 Reply::new(
                     200,
                     "application/json",
-                    serde_json::json!({"success": true, "token": MINTED}).to_string(),
+                    // PyPI says when the token expires: 15 minutes, no renewal for two files.
+                    serde_json::json!({"success": true, "token": MINTED, "expires": now() + 900})
+                        .to_string(),
                 )
             } else {
                 Reply::new(
@@ -143,6 +152,17 @@ fn trusted_publishing_mints_a_token_and_uploads_with_it() {
         "the minted token is masked"
     );
     assert!(!out.stdout.contains("::warning::"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("minting a fresh one"),
+        "{}",
+        out.stdout
+    );
+    let mints = index
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/_/oidc/mint-token")
+        .count();
+    assert_eq!(mints, 1, "a token good for 15 minutes is not renewed");
     let always = oidc_index(Setup::default());
     publish(&always, &[("trusted-publishing", "always")], &[]).assert_ok();
 }

@@ -3,7 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use slipway_http::{Credential, RetryPolicy, TimeBounds, Transport, TransportConfig};
-use slipway_runner::Secrets;
+use slipway_runner::{Commands, Secrets};
 use url::Url;
 
 /// The `User-Agent` sent with every request.
@@ -25,9 +25,22 @@ impl Credentials {
         Credential::basic(&self.user, self.password.expose_secret(), origin)
     }
 
-    /// Registers the password and its Basic-auth forms with the run's secrets.
-    pub fn register(&self, secrets: &Secrets) {
-        secrets.add_basic(&self.user, self.password.expose_secret());
+    /// Registers the password and its Basic-auth forms with the run's secrets and masks them
+    /// in the runner's log (`::add-mask::` for each form).
+    ///
+    /// A password-less user is a token given as the user (`https://TOKEN@host/`): the user and
+    /// the base64 of `user:` are masked then.
+    pub fn register(&self, commands: &Commands) {
+        let password = self.password.expose_secret();
+        if password.is_empty() {
+            use base64::Engine as _;
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:", self.user));
+            for form in [self.user.as_str(), &basic, basic.trim_end_matches('=')] {
+                commands.add_mask(form);
+            }
+        } else {
+            commands.add_basic_mask(&self.user, password);
+        }
     }
 }
 
@@ -66,8 +79,24 @@ mod tests {
         assert!(!format!("{c:?}").contains("pypi-secret"));
         let origin = Url::parse("https://upload.pypi.org/").unwrap();
         assert!(!format!("{:?}", c.for_origin(&origin)).contains("pypi-secret"));
-        let secrets = Secrets::new();
-        c.register(&secrets);
-        assert_eq!(secrets.redact("x pypi-secret x"), "x *** x");
+        let commands = Commands::new(false);
+        c.register(&commands);
+        assert_eq!(commands.redact("x pypi-secret x"), "x *** x");
+        let basic = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "__token__:pypi-secret",
+        );
+        assert_eq!(commands.redact(&format!("Basic {basic}")), "Basic ***");
+        let token_as_user = Credentials {
+            user: "tok-s3cret".into(),
+            password: SecretString::from(""),
+        };
+        token_as_user.register(&commands);
+        let basic =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "tok-s3cret:");
+        assert_eq!(
+            commands.redact(&format!("tok-s3cret Basic {basic}")),
+            "*** Basic ***"
+        );
     }
 }

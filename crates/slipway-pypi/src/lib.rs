@@ -27,5 +27,6 @@ pub use publish::{
 };
 pub use slipway_http::{RetryPolicy, TimeBounds};
 pub use urls::{
-    PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, UrlError, derive_index_url, parse_secure_url,
+    PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, UrlError, derive_index_url, display_input_url,
+    parse_secure_url, typed_userinfo, userinfo, without_userinfo,
 };

@@ -157,15 +157,29 @@ pub enum TrustedPublishingError {
         /// Its body's text.
         reason: String,
     },
+    /// The OIDC token endpoint answered with a redirect: the request token is not sent on.
+    #[error(
+        "the OIDC token request to `{url}` was redirected ({status}) to `{to}`; the request token is not sent there\nhint: `ACTIONS_ID_TOKEN_REQUEST_URL` must be the token endpoint the runner sets; do not override it in the job's environment"
+    )]
+    TokenRedirect {
+        /// The token endpoint (without its query).
+        url: String,
+        /// The redirect status.
+        status: StatusCode,
+        /// Where it pointed.
+        to: String,
+    },
     /// The mint endpoint answered with a redirect: the OIDC token is not sent anywhere else.
     #[error(
-        "the index answered {status} to the token exchange at `{url}`; the OIDC token is not sent to another address\nhint: `repository-url` must be the index's own upload URL (PyPI: `https://upload.pypi.org/legacy/`), with no proxy redirecting it"
+        "the token exchange at `{url}` was redirected ({status}) to `{to}`; the OIDC token is not sent to another address\nhint: `repository-url` must be the index's own upload URL (PyPI: `https://upload.pypi.org/legacy/`), with no proxy redirecting it"
     )]
     MintRedirect {
         /// The mint URL.
         url: String,
         /// The redirect status.
         status: StatusCode,
+        /// Where it pointed.
+        to: String,
     },
     /// An answer that is not the expected JSON.
     #[error("trusted publishing: unexpected answer from `{url}`: {reason}")]
@@ -192,6 +206,17 @@ pub enum TrustedPublishingError {
         /// What to fix.
         hint: String,
     },
+}
+
+/// Where a redirect answer points, as messages show it.
+fn location(transport: &Transport, answer: &slipway_http::Answer) -> String {
+    answer
+        .headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| answer.url.join(l).ok())
+        .map(|u| transport.show(&u))
+        .unwrap_or_else(|| "(no `Location`)".to_string())
 }
 
 fn origin_url(upload: &Url, path: &str) -> Url {
@@ -310,6 +335,13 @@ pub async fn mint_token(
         )
         .await
         .map_err(|e| unreachable(&token_url, e))?;
+    if answer.status.is_redirection() {
+        return Err(TrustedPublishingError::TokenRedirect {
+            url: transport.show(&token_url),
+            status: answer.status,
+            to: location(transport, &answer),
+        });
+    }
     if !answer.status.is_success() {
         return Err(TrustedPublishingError::TokenRequest {
             status: answer.status,
@@ -363,6 +395,7 @@ pub async fn mint_token(
         return Err(TrustedPublishingError::MintRedirect {
             url: transport.show(&mint_url),
             status,
+            to: location(transport, &answer),
         });
     }
     let failure: MintFailure =
@@ -384,7 +417,7 @@ pub async fn mint_token(
         message: if failure.message.is_empty() {
             "no message".into()
         } else {
-            transport.redact(&slipway_http::text::cut(&failure.message, 400))
+            slipway_http::text::cut(&transport.redact(&failure.message), 400)
         },
         items: failure.errors,
         claims,

@@ -51,6 +51,9 @@ pub struct PublishRequest {
     pub repository_url: Url,
     /// The simple index for the existing-file check, if known.
     pub index_url: Option<Url>,
+    /// Credentials for the index's own origin (written into `index-url`); without them the
+    /// upload credentials are used for the index when it shares the upload URL's origin.
+    pub index_auth: Option<Credentials>,
     /// The upload user (`__token__`).
     pub user: String,
     /// The password or API token; `None` for trusted publishing.
@@ -150,6 +153,16 @@ pub enum UploadError {
         /// What we have.
         local_sha256: String,
     },
+    /// The index serves a file under this name that is longer than the local one.
+    #[error(
+        "`{filename}` is already on the index with other content: the index's file is longer than the local file ({local_size} bytes; not read further)\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
+    )]
+    LongerOnIndex {
+        /// The file.
+        filename: String,
+        /// The local file's size.
+        local_size: u64,
+    },
     /// The file exists and skipping is off, or its bytes cannot be compared.
     #[error("`{filename}` already exists on the index ({reason})\nhint: {hint}")]
     AlreadyExists {
@@ -178,8 +191,10 @@ pub enum UploadError {
         /// The URL.
         url: String,
     },
-    /// Another 4xx.
-    #[error("the index rejected `{filename}` ({status}): {reason}")]
+    /// Another 4xx, or a 5xx that is not retried (501).
+    #[error(
+        "the index rejected `{filename}` ({status}): {reason}\nhint: the index's reason above says what is wrong; this answer is final, so fix it and re-run (files already uploaded are skipped)"
+    )]
     Rejected {
         /// The file.
         filename: String,
@@ -312,7 +327,7 @@ pub async fn publish(
                 user: req.user.clone(),
                 password: password.clone(),
             };
-            c.register(commands.secrets());
+            c.register(commands);
             Some(c)
         }
         None if req.dry_run => {
@@ -327,10 +342,13 @@ pub async fn publish(
                 user: "__token__".to_string(),
                 password: minted.token,
             };
-            c.register(commands.secrets());
+            c.register(commands);
             Some(c)
         }
     };
+    if let Some(index_auth) = &req.index_auth {
+        index_auth.register(commands);
+    }
     if req.index_url.is_none() {
         commands.notice(
             "no `index-url` for this repository: files already on the index cannot be compared by hash before uploading",
@@ -398,6 +416,8 @@ enum OnIndex {
     Absent,
     Same,
     Other(String),
+    /// A hash-less file longer than the local one.
+    Longer,
 }
 
 impl Session<'_> {
@@ -410,9 +430,12 @@ impl Session<'_> {
 
     /// The credential for index reads: the upload credential, sent only when the index is on
     /// the upload URL's origin (the transport keeps it off every other origin, file URLs
-    /// included).
+    /// included); the index's own credentials when `index-url` carries them.
     fn index_credential(&self) -> Option<Credential> {
         let index = self.req.index_url.as_ref()?;
+        if let Some(own) = &self.req.index_auth {
+            return Some(own.for_origin(index));
+        }
         if same_origin(index, &self.req.repository_url) {
             self.upload_credential()
         } else {
@@ -446,7 +469,7 @@ impl Session<'_> {
             user: "__token__".to_string(),
             password: minted.token,
         };
-        c.register(self.commands.secrets());
+        c.register(self.commands);
         self.auth = Some(c);
         self.expires = Some(minted.expires);
         Ok(())
@@ -497,7 +520,7 @@ impl Session<'_> {
                     .await?
                 {
                     RemoteHash::Sha256(sha) => sha,
-                    RemoteHash::Longer => "(a longer file: not read to its end)".to_string(),
+                    RemoteHash::Longer => return Ok(OnIndex::Longer),
                 }
             }
         };
@@ -506,6 +529,13 @@ impl Session<'_> {
         } else {
             OnIndex::Other(sha256)
         })
+    }
+
+    fn longer(dist: &LocalDist) -> UploadError {
+        UploadError::LongerOnIndex {
+            filename: dist.file.filename.clone(),
+            local_size: dist.hashes.size,
+        }
     }
 
     fn mismatch(dist: &LocalDist, index_sha256: String) -> UploadError {
@@ -532,6 +562,7 @@ impl Session<'_> {
         match self.lookup(dist, false).await? {
             OnIndex::Same => return self.existing(dist),
             OnIndex::Other(sha) => return Err(Self::mismatch(dist, sha)),
+            OnIndex::Longer => return Err(Self::longer(dist)),
             OnIndex::Absent => {}
         }
         let crate::dists::FormFields {
@@ -598,6 +629,7 @@ impl Session<'_> {
                     return match self.lookup(dist, true).await {
                         Ok(OnIndex::Same) => self.existing(dist),
                         Ok(OnIndex::Other(sha)) => Err(Self::mismatch(dist, sha)),
+                        Ok(OnIndex::Longer) => Err(Self::longer(dist)),
                         _ => Err(UploadError::AlreadyExists {
                             filename: dist.file.filename.clone(),
                             reason: format!("{status}: {reason}"),
@@ -625,14 +657,17 @@ impl Session<'_> {
                     redirects += 1;
                 }
                 Answer::Transient { reason } => {
+                    // The warning is one line; the hint comes with the final error, if any.
+                    let first = reason.lines().next().unwrap_or_default();
                     self.commands.warning(&format!(
-                        "uploading `{}` failed ({reason}); retrying once the index shows the file is not there",
+                        "uploading `{}` failed ({first}); retrying once the index shows the file is not there",
                         dist.file.filename
                     ));
                     // The failed attempt may have landed: look before sending it again.
                     match self.lookup(dist, true).await {
                         Ok(OnIndex::Same) => return Ok(FileStatus::Uploaded),
                         Ok(OnIndex::Other(sha)) => return Err(Self::mismatch(dist, sha)),
+                        Ok(OnIndex::Longer) => return Err(Self::longer(dist)),
                         Ok(OnIndex::Absent) => {}
                         Err(e) => tracing::warn!("re-checking the index failed: {e}"),
                     }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
+use slipway_http::retry::{self, Verdict};
 use slipway_http::{ByteStream, Credential, HttpError, Request, Source, Transport};
 use slipway_runner::progress::Progress;
 use tokio::io::AsyncReadExt as _;
@@ -148,8 +149,14 @@ fn is_duplicate(status: StatusCode, reason: &str) -> bool {
             && (lower.contains("already exist") || lower.contains("file exists")))
 }
 
-/// Classifies a response's status and body text.
-pub fn classify(status: StatusCode, location: Option<Url>, reason: String) -> Answer {
+/// Classifies a response's status, headers and body text. What the one retry policy retries
+/// (5xx but 501, 408, 429, a rate limit) is [`Answer::Transient`]; any other 4xx or 5xx is final.
+pub fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    location: Option<Url>,
+    reason: String,
+) -> Answer {
     if status.is_success() {
         Answer::Accepted
     } else if status.is_redirection() {
@@ -168,7 +175,7 @@ pub fn classify(status: StatusCode, location: Option<Url>, reason: String) -> An
             status: status.as_u16(),
             reason,
         }
-    } else if status.is_server_error() {
+    } else if retry::classify(status.as_u16(), headers, &reason) != Verdict::Fatal {
         Answer::Transient {
             reason: format!("{status}: {reason}"),
         }
@@ -182,7 +189,8 @@ pub fn classify(status: StatusCode, location: Option<Url>, reason: String) -> An
 
 /// Sends the form once to `url` (no redirect followed, no retry: the caller looks at the index
 /// between attempts) and classifies the answer. No usable answer (connection refused, reset, a
-/// broken time bound) is [`Answer::Transient`]; reading the local file failing is an `Err`.
+/// broken time bound) is [`Answer::Transient`]; a success status whose body never comes is the
+/// index's word that it took the file; reading the local file failing is an `Err`.
 pub async fn send(
     transport: &Transport,
     url: &Url,
@@ -192,7 +200,8 @@ pub async fn send(
     let req = Request::post(url.clone())
         .credential(credential)
         .source(&form.content_type(), Arc::new(form.clone()))
-        .once();
+        .once()
+        .body_optional();
     let outcome = transport.fetch(&req).await;
     let answer = match &outcome {
         Ok(a) => {
@@ -201,7 +210,7 @@ pub async fn send(
                 .get(http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|l| url.join(l).ok());
-            classify(a.status, location, a.text())
+            classify(a.status, &a.headers, location, a.message())
         }
         Err(HttpError::Source(e)) => return Err(std::io::Error::new(e.kind(), e.to_string())),
         Err(e) => Answer::Transient {
@@ -217,24 +226,29 @@ mod tests {
 
     #[test]
     fn duplicates_of_each_server_map_to_one_answer() {
-        let dup = |s: u16, r: &str| {
-            matches!(
-                classify(StatusCode::from_u16(s).unwrap(), None, r.into()),
-                Answer::Duplicate { .. }
+        let answer = |s: u16, r: &str| {
+            classify(
+                StatusCode::from_u16(s).unwrap(),
+                &HeaderMap::new(),
+                None,
+                r.into(),
             )
         };
+        let dup = |s: u16, r: &str| matches!(answer(s, r), Answer::Duplicate { .. });
         assert!(dup(
             400,
             "400 File already exists ('x', with blake2_256 hash 'y')"
         ));
         assert!(dup(409, "Conflict"));
         assert!(!dup(400, "Invalid value for classifiers"));
+        assert!(matches!(answer(503, ""), Answer::Transient { .. }));
+        assert!(matches!(answer(429, ""), Answer::Transient { .. }));
         assert!(matches!(
-            classify(StatusCode::SERVICE_UNAVAILABLE, None, String::new()),
-            Answer::Transient { .. }
+            answer(501, ""),
+            Answer::Rejected { status: 501, .. }
         ));
         assert!(matches!(
-            classify(StatusCode::FORBIDDEN, None, String::new()),
+            answer(403, ""),
             Answer::Rejected { status: 403, .. }
         ));
     }

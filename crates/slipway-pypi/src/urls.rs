@@ -1,6 +1,7 @@
 //! The index's addresses: the upload URL, the simple index derived from it, and the rule that
 //! credentials travel only over HTTPS (plain HTTP only to a loopback host).
 
+pub use slipway_http::text::display_input_url;
 use url::Url;
 
 /// PyPI's legacy upload URL, the default `repository-url`.
@@ -41,19 +42,59 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Parses a URL and checks it is HTTPS, or HTTP to a loopback host.
+/// Parses a URL and checks it is HTTPS, or HTTP to a loopback host. Errors show the URL
+/// without credentials written into it.
 pub fn parse_secure_url(value: &str) -> Result<Url, UrlError> {
+    let shown = || display_input_url(value);
     let url = Url::parse(value.trim()).map_err(|e| UrlError::Invalid {
-        url: value.to_string(),
+        url: shown(),
         reason: e.to_string(),
     })?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        _ => Err(UrlError::NotHttps {
-            url: value.to_string(),
-        }),
+        _ => Err(UrlError::NotHttps { url: shown() }),
     }
+}
+
+/// The credentials written into a URL (`https://user:password@host/`), percent-decoded:
+/// `(user, password)`, either possibly empty (a token given as the user alone). Also for text
+/// that does not parse as a URL, so it can be masked before any error quotes it.
+pub fn userinfo(value: &str) -> Option<(String, String)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let (user, password) = match Url::parse(value.trim()) {
+        Ok(url) => (
+            url.username().to_string(),
+            url.password().unwrap_or_default().to_string(),
+        ),
+        Err(_) => {
+            let (user, password) = typed_userinfo(value)?;
+            (user.to_string(), password.to_string())
+        }
+    };
+    (!user.is_empty() || !password.is_empty()).then(|| (decode(&user), decode(&password)))
+}
+
+/// The user and password as typed in `value` (not decoded): the text between `://` and the
+/// last `@` of the authority, split at its first `:`.
+pub fn typed_userinfo(value: &str) -> Option<(&str, &str)> {
+    let value = value.trim();
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (info, _) = authority.rsplit_once('@')?;
+    Some(info.split_once(':').unwrap_or((info, "")))
+}
+
+/// `url` without the credentials written into it.
+pub fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
 }
 
 /// Which public index a URL belongs to, for derived URLs and project links.
@@ -103,8 +144,11 @@ pub fn project_url(upload: &Url, index: Option<&Url>, name: &str, version: &str)
     let normalized = crate::metadata::normalize_name(name);
     match (KnownIndex::of(upload), index) {
         (Some(known), _) => format!("{}/project/{normalized}/{version}/", known.web()),
-        (None, Some(index)) => format!("{}/{normalized}/", index.as_str().trim_end_matches('/')),
-        (None, None) => upload.to_string(),
+        (None, Some(index)) => format!(
+            "{}/{normalized}/",
+            without_userinfo(index).as_str().trim_end_matches('/')
+        ),
+        (None, None) => without_userinfo(upload).to_string(),
     }
 }
 
@@ -136,6 +180,41 @@ mod tests {
             parse_secure_url("nope"),
             Err(UrlError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_found_and_never_shown() {
+        let e = parse_secure_url("http://u:p%40ss@pypi.internal/").unwrap_err();
+        assert!(!e.to_string().contains("p%40ss"), "{e}");
+        let e = parse_secure_url("https://u:s3cret@[bad/").unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert_eq!(
+            userinfo("https://u:p%40ss@h/x"),
+            Some(("u".into(), "p@ss".into()))
+        );
+        assert_eq!(
+            userinfo("https://tok@h/"),
+            Some(("tok".into(), String::new()))
+        );
+        assert_eq!(
+            userinfo("https://u:s3cret@[bad/x@y"),
+            Some(("u".into(), "s3cret".into()))
+        );
+        assert_eq!(userinfo("https://h/x@y"), None);
+        assert_eq!(
+            typed_userinfo(" https://u:p%40ss@h/a@b"),
+            Some(("u", "p%40ss"))
+        );
+        assert_eq!(userinfo("not a url"), None);
+        let url = Url::parse("http://u:p@127.0.0.1:1/legacy/").unwrap();
+        assert_eq!(
+            without_userinfo(&url).as_str(),
+            "http://127.0.0.1:1/legacy/"
+        );
+        assert_eq!(
+            project_url(&url, Some(&url), "x", "1"),
+            "http://127.0.0.1:1/legacy/x/"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod fake;
 pub mod handmade;
+pub mod hostile;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -118,6 +119,20 @@ pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
 /// Like [`run`], also returning the process's peak resident memory in KiB (VmHWM from /proc,
 /// polled until it exits).
 pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, u64) {
+    run_limited(inputs, env, None)
+}
+
+/// Like [`run`], but the process is killed once it has run for `limit` (its exit code is then
+/// `-1`): a binary that hangs fails the test instead of stalling the suite.
+pub fn run_within(inputs: &[(&str, &str)], env: &[(&str, &str)], limit: Duration) -> Outcome {
+    run_limited(inputs, env, Some(limit)).0
+}
+
+fn run_limited(
+    inputs: &[(&str, &str)],
+    env: &[(&str, &str)],
+    limit: Option<Duration>,
+) -> (Outcome, u64) {
     let tmp = tempfile::tempdir().unwrap();
     let output = tmp.path().join("output");
     let summary = tmp.path().join("summary");
@@ -140,13 +155,19 @@ pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
+    let status_file = format!("/proc/{pid}/status");
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
         let done = done.clone();
         std::thread::spawn(move || {
             let mut peak = 0u64;
+            let started = Instant::now();
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if limit.is_some_and(|l| started.elapsed() > l) {
+                    let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                    break;
+                }
                 if let Ok(text) = std::fs::read_to_string(&status_file) {
                     let hwm = text
                         .lines()
@@ -315,36 +336,54 @@ pub const USER: &str = "uploader";
 pub const PASSWORD: &str = "s3cret-pw-for-tests";
 
 /// pypiserver with an htpasswd file (made with passlib), uploads need auth; one per test binary.
+/// It keeps pypiserver's default fallback: a project it does not have redirects to pypi.org.
 pub fn pypiserver() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let htpasswd = dir.path().join("htpasswd");
-        let status = Command::new(tool("python"))
-            .arg("-c")
-            .arg(format!(
-                "from passlib.apache import HtpasswdFile as H; h=H(r'{}', new=True); h.set_password('{USER}', '{PASSWORD}'); h.save()",
-                htpasswd.display()
-            ))
-            .status()
-            .unwrap();
-        assert!(status.success(), "passlib failed: run scripts/setup-tools");
-        let packages = dir.path().join("packages");
-        std::fs::create_dir_all(&packages).unwrap();
-        let port = free_port().to_string();
-        let flags = [
-            "run", "-i", "127.0.0.1", "-p", &port, "-a", "update", "--hash-algo", "sha256", "-P",
-        ];
-        let args: Vec<&std::ffi::OsStr> = flags
-            .iter()
-            .map(std::ffi::OsStr::new)
-            .chain([htpasswd.as_os_str(), packages.as_os_str()])
-            .collect();
-        let mut child = guarded(&tool("pypi-server"), &args, dir);
-        let url = format!("http://127.0.0.1:{port}/");
-        wait_for(&url, &mut child);
-        Server { url, child }
-    })
+    SERVER.get_or_init(|| start_pypiserver(&[]))
+}
+
+/// Starts a pypiserver of its own with `extra` flags (e.g. `--fallback-url URL`); it stops
+/// when the returned [`Server`] is dropped.
+pub fn start_pypiserver(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let htpasswd = dir.path().join("htpasswd");
+    let status = Command::new(tool("python"))
+        .arg("-c")
+        .arg(format!(
+            "from passlib.apache import HtpasswdFile as H; h=H(r'{}', new=True); h.set_password('{USER}', '{PASSWORD}'); h.save()",
+            htpasswd.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success(), "passlib failed: run scripts/setup-tools");
+    let packages = dir.path().join("packages");
+    std::fs::create_dir_all(&packages).unwrap();
+    let port = free_port().to_string();
+    let flags = [
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-a",
+        "update",
+        "--hash-algo",
+        "sha256",
+    ];
+    let args: Vec<&std::ffi::OsStr> = flags
+        .iter()
+        .chain(extra)
+        .map(std::ffi::OsStr::new)
+        .chain([
+            std::ffi::OsStr::new("-P"),
+            htpasswd.as_os_str(),
+            packages.as_os_str(),
+        ])
+        .collect();
+    let mut child = guarded(&tool("pypi-server"), &args, dir);
+    let url = format!("http://127.0.0.1:{port}/");
+    wait_for(&url, &mut child);
+    Server { url, child }
 }
 
 /// devpi-server initialised into a temp dir, with user `uploader` and index `uploader/dev`
