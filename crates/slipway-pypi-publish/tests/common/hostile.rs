@@ -60,7 +60,11 @@ pub fn wheel(dir: &Path, name: &str, payload: u64) -> PathBuf {
         left -= n as u64;
     }
     zip.start_file(format!("{info}/RECORD"), stored).unwrap();
-    write!(zip, "{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n").unwrap();
+    write!(
+        zip,
+        "{info}/METADATA,,\n{info}/WHEEL,,\n{name}/data.bin,,\n{info}/RECORD,,\n"
+    )
+    .unwrap();
     zip.finish().unwrap();
     path
 }
