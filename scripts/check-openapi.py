@@ -20,7 +20,8 @@ in its prose (the raw contents) has no schema: only its media type is checked.
 Exchanges on the storage host, browser downloads and answers chosen by injected faults are not
 GitHub API traffic and are skipped.
 
-Usage: check-openapi.py [--spec FILE] [--expect OPERATION_ID]... LOG.json
+Usage: .venv/bin/python scripts/check-openapi.py [--spec FILE] [--expect OPERATION_ID]... LOG.json
+(the venv has jsonschema: scripts/setup-tools; crates/slipway-testkit/tests/openapi.rs runs it)
 Prints one line per finding and a summary; exits 1 when there are findings or an expected
 operation was not exercised, 2 when the description or the log cannot be read.
 """
