@@ -20,7 +20,7 @@ in its prose (the raw contents) has no schema: only its media type is checked.
 Exchanges on the storage host, browser downloads and answers chosen by injected faults are not
 GitHub API traffic and are skipped.
 
-Usage: .venv/bin/python scripts/check-openapi.py [--spec FILE] [--expect OPERATION_ID]... LOG.json
+Usage: .venv/bin/python scripts/check-openapi.py [--spec FILE] [--expect OPERATION_ID[:STATUS]]... LOG.json
 (the venv has jsonschema: scripts/setup-tools; crates/slipway-testkit/tests/openapi.rs runs it)
 Prints one line per finding and a summary; exits 1 when there are findings or an expected
 operation was not exercised, 2 when the description or the log cannot be read.
@@ -346,8 +346,8 @@ def check_response(desc, op, ex, findings):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
-    parser.add_argument("--expect", action="append", default=[], metavar="OPERATION_ID",
-                        help="fail unless an exchange exercised this operation")
+    parser.add_argument("--expect", action="append", default=[], metavar="OPERATION_ID[:STATUS]",
+                        help="fail unless an exchange exercised this operation (answered with STATUS)")
     parser.add_argument("log", type=Path)
     args = parser.parse_args()
     try:
@@ -375,9 +375,12 @@ def main():
         for f in findings:
             bad += 1
             print(f"FAIL {ex['method']} {ex['path']}{query} → {ex['response']['status']} ({op_id or 'no operation'}): {f}")
-    missing = [op for op in args.expect if op not in seen]
+    def exercised(expect):
+        op, _, status = expect.partition(":")
+        return op in seen and (not status or int(status) in seen[op])
+    missing = [op for op in args.expect if not exercised(op)]
     for op in missing:
-        print(f"FAIL operation `{op}` was expected but no exchange exercised it")
+        print(f"FAIL `{op}` was expected but no exchange exercised it")
     version = doc.get("info", {}).get("version", "?")
     print(f"check-openapi: {total} exchanges checked against api.github.com ({version}), "
           f"{skipped} skipped (storage, browser downloads, injected faults); "

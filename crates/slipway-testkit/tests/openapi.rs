@@ -20,25 +20,32 @@ use slipway_testkit::github::{FakeGitHub, Fault, Match, ReleaseSeed, RouteKind};
 
 const REPO: &str = "octo/widgets";
 
-/// Every operation the exercise must reach (GitHub's operation ids).
+/// Every operation the exercise must reach (GitHub's operation ids), with the answers that
+/// matter: `:STATUS` asks for that status too.
 const OPERATIONS: &[&str] = &[
-    "repos/list-releases",
-    "repos/create-release",
-    "repos/get-release",
-    "repos/update-release",
-    "repos/delete-release",
-    "repos/get-release-by-tag",
-    "repos/get-latest-release",
-    "repos/generate-release-notes",
-    "repos/list-release-assets",
-    "repos/get-release-asset",
-    "repos/update-release-asset",
-    "repos/delete-release-asset",
-    "repos/upload-release-asset",
-    "repos/list-tags",
-    "git/get-ref",
-    "repos/get-content",
-    "rate-limit/get",
+    "repos/list-releases:200",
+    "repos/create-release:201",
+    "repos/create-release:422",
+    "repos/get-release:200",
+    "repos/update-release:200",
+    "repos/delete-release:204",
+    "repos/get-release-by-tag:200",
+    "repos/get-release-by-tag:404",
+    "repos/get-latest-release:200",
+    "repos/generate-release-notes:200",
+    "repos/list-release-assets:200",
+    "repos/get-release-asset:200",
+    "repos/get-release-asset:302",
+    "repos/update-release-asset:200",
+    "repos/delete-release-asset:204",
+    "repos/upload-release-asset:201",
+    "repos/upload-release-asset:422",
+    "repos/list-tags:200",
+    "git/get-ref:200",
+    "git/get-ref:404",
+    "repos/get-content:200",
+    "repos/get-content:404",
+    "rate-limit/get:200",
 ];
 
 fn root() -> PathBuf {
@@ -237,7 +244,10 @@ async fn exercise(fake: &FakeGitHub) {
 /// Runs `scripts/check-openapi.py` on exchanges; returns whether it passed, and its output.
 fn check(exchanges: &[Value], expect: &[&str]) -> (bool, String) {
     let root = root();
-    let python = root.join(".venv/bin/python");
+    let venv = std::env::var_os("SLIPWAY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv"));
+    let python = venv.join("bin/python");
     let spec = root.join("node_modules/@octokit/openapi/generated/api.github.com.json");
     assert!(
         python.exists() && spec.exists(),
@@ -321,7 +331,8 @@ async fn a_planted_wrong_field_is_caught() {
     let tags = find(&mut exchanges, "GET", "ListTags", 200);
     tags["query"] = json!("per_page=100&sort=desc");
 
-    let (ok, report) = check(&exchanges, &[]);
+    // And an answer the exercise was expected to reach but did not.
+    let (ok, report) = check(&exchanges, &["repos/get-release-asset:500"]);
     println!("{report}");
     assert!(!ok, "planted errors passed:\n{report}");
     for expected in [
@@ -333,6 +344,7 @@ async fn a_planted_wrong_field_is_caught() {
         "request body $: 'tag_name' is a required property",
         "('tag' was unexpected)",
         "query parameter `sort` is not declared",
+        "`repos/get-release-asset:500` was expected but no exchange exercised it",
     ] {
         assert!(
             report.contains(expected),
