@@ -34,7 +34,7 @@ pub static TOOL: Tool = Tool {
     inputs: &[
         InputSpec::string("tag", "The release's tag (a draft-only tag is found too, with include-drafts). Default: the release of the `release` event, or a `workflow_dispatch` input named `tag`."),
         InputSpec::string("release-id", "The release's numeric id, instead of tag."),
-        InputSpec::bool("latest", false, "Fetch the newest published release that is not a prerelease, instead of tag."),
+        InputSpec::bool("latest", false, "Fetch the release GitHub marks as latest (it follows make_latest), instead of tag."),
         InputSpec::bool("include-drafts", true, "Let tag match a draft release (found by paging the release list; needs a token with push access)."),
         InputSpec::list("patterns", "Globs over asset names to fetch, newline or comma separated.").default("*"),
         InputSpec::list("exclude", "Globs over asset names to leave out."),

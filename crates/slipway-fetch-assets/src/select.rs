@@ -12,7 +12,7 @@ pub enum Selector {
     Tag(String),
     /// The release with this id.
     Id(u64),
-    /// The newest published release that is not a prerelease.
+    /// The release GitHub marks as latest (`GET /releases/latest`, which follows `make_latest`).
     Latest,
     /// The release named by the `release` event payload (looked up again by id, so its
     /// current state and assets are used).
@@ -60,14 +60,11 @@ pub async fn resolve(
             Err(GitHubError::NotFound(_)) => Err(FetchError::UnknownId { id: *id, repo }.into()),
             Err(e) => Err(e.into()),
         },
+        // GitHub's own notion: it follows `make_latest`, so a backport published after a
+        // newer line is not latest.
         Selector::Latest => gh
-            .list_releases()
+            .latest_release()
             .await?
-            .into_iter()
-            .filter(|r| !r.draft && !r.prerelease)
-            .max_by(|a, b| {
-                (&a.published_at, &a.created_at, a.id).cmp(&(&b.published_at, &b.created_at, b.id))
-            })
             .ok_or_else(|| FetchError::NoLatest { repo }.into()),
     }
 }

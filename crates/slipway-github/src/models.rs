@@ -55,7 +55,8 @@ pub struct Asset {
     /// Size in bytes.
     #[serde(default)]
     pub size: u64,
-    /// `uploaded`, or `starter`/`new` for an upload that never finished.
+    /// `uploaded`, or for an upload that never finished `open` (the API description's name) or
+    /// `starter` (the upload docs' name).
     #[serde(default)]
     pub state: String,
     /// `sha256:<hex>`, computed by GitHub (newer field; absent on older servers).

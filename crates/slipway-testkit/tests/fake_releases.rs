@@ -5,7 +5,7 @@ mod common;
 use common::{api, client, get_json};
 use reqwest::Method;
 use serde_json::{Value, json};
-use slipway_testkit::github::{FakeGitHub, ReleaseSeed, RouteKind};
+use slipway_testkit::github::{FakeGitHub, MakeLatest, ReleaseSeed, RouteKind};
 
 const REPO: &str = "octo/widgets";
 
@@ -146,6 +146,59 @@ async fn drafts_are_listed_but_hidden_from_tag_and_latest_lookups() {
     let latest: Value = get_json(&fake, &format!("/repos/{REPO}/releases/latest")).await;
     assert_eq!(latest["id"], draft);
     assert!(latest["published_at"].is_string());
+}
+
+async fn latest_tag(fake: &FakeGitHub) -> Value {
+    get_json::<Value>(fake, &format!("/repos/{REPO}/releases/latest")).await["tag_name"].clone()
+}
+
+#[tokio::test]
+async fn latest_follows_make_latest_not_the_creation_date() {
+    let fake = FakeGitHub::with_repo(REPO);
+    let patch = |id: u64, body: Value| {
+        api(
+            &fake,
+            Method::PATCH,
+            &format!("/repos/{REPO}/releases/{id}"),
+        )
+        .json(&body)
+        .send()
+    };
+    assert_eq!(
+        create(&fake, json!({"tag_name": "v2.0.0"})).await.status(),
+        201
+    );
+    // A backport of the 1.x line, published after 2.0.0: not the latest.
+    let backport = create(&fake, json!({"tag_name": "v1.9.1", "make_latest": "false"})).await;
+    assert_eq!(backport.status(), 201);
+    let backport = backport.json::<Value>().await.unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(latest_tag(&fake).await, "v2.0.0");
+    // `legacy`: the newest by creation date, whatever its version.
+    patch(backport, json!({"make_latest": "legacy"}))
+        .await
+        .unwrap();
+    assert_eq!(latest_tag(&fake).await, "v1.9.1");
+    // A draft published with the default becomes the latest; a prerelease never does.
+    let draft = create(&fake, json!({"tag_name": "v2.1.0", "draft": true})).await;
+    let draft = draft.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+    assert_eq!(latest_tag(&fake).await, "v1.9.1", "a draft is not latest");
+    patch(draft, json!({"draft": false})).await.unwrap();
+    assert_eq!(latest_tag(&fake).await, "v2.1.0");
+    let pre = create(
+        &fake,
+        json!({"tag_name": "v3.0.0rc1", "prerelease": true, "make_latest": "true"}),
+    );
+    assert_eq!(pre.await.status(), 201);
+    assert_eq!(latest_tag(&fake).await, "v2.1.0");
+    // Seeds follow the same rule.
+    fake.add_release(ReleaseSeed::new("v1.9.2").make_latest(MakeLatest::False));
+    assert_eq!(latest_tag(&fake).await, "v2.1.0");
+    let bad = create(&fake, json!({"tag_name": "v4", "make_latest": "yes"})).await;
+    assert_eq!(bad.status(), 422);
+    let bad: Value = bad.json().await.unwrap();
+    assert_eq!(bad["errors"][0]["field"], "make_latest");
 }
 
 fn links(resp: &reqwest::Response) -> Vec<(String, String)> {

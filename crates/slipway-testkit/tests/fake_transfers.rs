@@ -37,7 +37,7 @@ async fn wait_for_asset(fake: &FakeGitHub, release: u64) -> slipway_testkit::git
 }
 
 #[tokio::test]
-async fn upload_is_starter_while_in_flight_then_uploaded_with_digest() {
+async fn upload_is_open_while_in_flight_then_uploaded_with_digest() {
     let fake = FakeGitHub::with_repo(REPO);
     let release = fake.add_release(ReleaseSeed::new("v1.0.0").draft());
     let chunk = Bytes::from(vec![7u8; 1 << 20]);
@@ -49,13 +49,13 @@ async fn upload_is_starter_while_in_flight_then_uploaded_with_digest() {
         .send();
     let response = tokio::spawn(request);
     tx.send(Ok(chunk.clone())).await.unwrap();
-    let starter = wait_for_asset(&fake, release).await;
-    assert_eq!(starter.state, AssetState::Starter);
+    let open = wait_for_asset(&fake, release).await;
+    assert_eq!(open.state, AssetState::Open);
     assert_eq!(
-        starter.name, "widgets.1.0.0.tar.gz",
+        open.name, "widgets.1.0.0.tar.gz",
         "GitHub renames spaces to dots"
     );
-    assert!(starter.digest.is_none());
+    assert!(open.digest.is_none());
     for _ in 1..32 {
         tx.send(Ok(chunk.clone())).await.unwrap();
     }
@@ -94,7 +94,7 @@ async fn upload_is_starter_while_in_flight_then_uploaded_with_digest() {
 }
 
 #[tokio::test]
-async fn a_client_that_disconnects_mid_body_leaves_a_starter_until_deleted() {
+async fn a_client_that_disconnects_mid_body_leaves_an_open_asset_until_deleted() {
     let fake = FakeGitHub::with_repo(REPO);
     let release = fake.add_release(ReleaseSeed::new("v1.0.0").draft());
     let (tx, body) = channel_body();
@@ -111,17 +111,17 @@ async fn a_client_that_disconnects_mid_body_leaves_a_starter_until_deleted() {
     assert!(response.await.unwrap().is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let left = &fake.assets(release)[0];
-    assert_eq!(left.state, AssetState::Starter);
+    assert_eq!(left.state, AssetState::Open);
 
     let blocked = upload(&fake, release, "w.whl")
         .body("new bytes")
         .send()
         .await
         .unwrap();
-    assert_eq!(blocked.status(), 422, "a starter asset holds its name");
+    assert_eq!(blocked.status(), 422, "an unfinished asset holds its name");
     let listed: Vec<Value> =
         get_json(&fake, &format!("/repos/{REPO}/releases/{release}/assets")).await;
-    assert_eq!(listed[0]["state"], "starter");
+    assert_eq!(listed[0]["state"], "open");
     let del = api(
         &fake,
         Method::DELETE,
@@ -156,7 +156,7 @@ async fn upload_faults_and_missing_length() {
         .await
         .unwrap();
     assert_eq!(failed.status(), 502);
-    assert_eq!(fake.assets(release)[0].state, AssetState::Starter);
+    assert_eq!(fake.assets(release)[0].state, AssetState::Open);
 
     fake.inject(Fault::reset_request_body(
         Match::route(RouteKind::UploadAsset),
@@ -176,7 +176,7 @@ async fn upload_faults_and_missing_length() {
         .into_iter()
         .find(|a| a.name == "b.whl")
         .unwrap();
-    assert_eq!(b.state, AssetState::Starter);
+    assert_eq!(b.state, AssetState::Open);
     let record = fake.requests_to(RouteKind::UploadAsset).pop().unwrap();
     assert_eq!(record.status, 0, "no response was sent");
 

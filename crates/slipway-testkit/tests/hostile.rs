@@ -492,7 +492,7 @@ async fn uploads_and_downloads_stream_through_chained_proxies() {
         .unwrap()
         .replace("{?name,label}", "");
     assert!(upload_url.starts_with(uploads.url()), "{upload_url}");
-    // The upload is fed chunk by chunk: the fake holds a `starter` asset while the rest is
+    // The upload is fed chunk by chunk: the fake holds an unfinished (`open`) asset while the rest is
     // still with the client, so the proxy did not wait for the whole body.
     let chunk = Bytes::from(vec![3u8; 1 << 20]);
     let total = 8 * chunk.len();
@@ -517,7 +517,7 @@ async fn uploads_and_downloads_stream_through_chained_proxies() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(fake.assets(release)[0].state, AssetState::Starter);
+    assert_eq!(fake.assets(release)[0].state, AssetState::Open);
     for _ in 1..8 {
         tx.send(Ok(chunk.clone())).await.unwrap();
     }

@@ -6,7 +6,7 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-use super::model::{Release, error_body, fake_sha, release_tag_path, validation_body};
+use super::model::{MakeLatest, Release, error_body, fake_sha, release_tag_path, validation_body};
 use super::route::RouteKind as K;
 use super::server::{Ctx, json, not_found};
 use super::transfer;
@@ -157,6 +157,10 @@ fn create_release(ctx: &Ctx, input: &Value) -> Response {
         return json(422, validation_body("Release", "missing_field", "tag_name"));
     };
     let draft = input.get("draft").and_then(Value::as_bool).unwrap_or(false);
+    let make_latest = match make_latest(input) {
+        Ok(m) => m.unwrap_or_default(),
+        Err(body) => return json(422, body),
+    };
     let id = {
         let mut st = ctx.shared.lock();
         let repo = st.resolve_repo(Some(&ctx.route.repo));
@@ -190,10 +194,12 @@ fn create_release(ctx: &Ctx, input: &Value) -> Response {
                     .unwrap_or(false),
                 created_at: now,
                 published_at: (!draft).then_some(now),
+                make_latest,
             },
         );
         if !draft {
             st.ensure_tag(&repo, &tag, &target);
+            st.apply_make_latest(id);
         }
         id
     };
@@ -217,8 +223,25 @@ fn get_release(ctx: &Ctx) -> Response {
     release_response(ctx, 200, ctx.route.id)
 }
 
+/// The `make_latest` field: absent, or one of `true`, `false`, `legacy`; else the body of
+/// GitHub's 422.
+fn make_latest(input: &Value) -> Result<Option<MakeLatest>, Value> {
+    match input.get("make_latest") {
+        None => Ok(None),
+        Some(v) => v
+            .as_str()
+            .and_then(MakeLatest::parse)
+            .map(Some)
+            .ok_or_else(|| validation_body("Release", "invalid", "make_latest")),
+    }
+}
+
 fn update_release(ctx: &Ctx, input: &Value) -> Response {
     let id = ctx.route.id;
+    let make_latest = match make_latest(input) {
+        Ok(m) => m,
+        Err(body) => return json(422, body),
+    };
     {
         let mut st = ctx.shared.lock();
         let Some(current) = st.release_in(&ctx.route.repo, id).cloned() else {
@@ -243,6 +266,9 @@ fn update_release(ctx: &Ctx, input: &Value) -> Response {
         if let Some(p) = input.get("prerelease").and_then(Value::as_bool) {
             next.prerelease = p;
         }
+        if let Some(m) = make_latest {
+            next.make_latest = m;
+        }
         if !next.draft
             && st
                 .published_with_tag(&next.repo, &next.tag_name, Some(id))
@@ -257,6 +283,8 @@ fn update_release(ctx: &Ctx, input: &Value) -> Response {
         st.releases.insert(id, next);
         if publishing {
             st.publish(id);
+        } else if make_latest.is_some() {
+            st.apply_make_latest(id);
         }
     }
     release_response(ctx, 200, id)
@@ -293,14 +321,9 @@ fn release_by_tag(ctx: &Ctx) -> Response {
     }
 }
 
+/// `GET /releases/latest`: the release `make_latest` chose (see [`super::State::latest_of`]).
 fn latest_release(ctx: &Ctx) -> Response {
-    let found = ctx
-        .shared
-        .lock()
-        .releases_of(&ctx.route.repo)
-        .into_iter()
-        .find(|r| !r.draft && !r.prerelease)
-        .map(|r| r.id);
+    let found = ctx.shared.lock().latest_of(&ctx.route.repo);
     match found {
         Some(id) => release_response(ctx, 200, id),
         None => not_found(),
@@ -503,13 +526,26 @@ fn contents(ctx: &Ctx) -> Response {
     }
     let path = ctx.route.text.trim_matches('/');
     let base = ctx.shared.urls.repo(&repo_name);
+    let html = ctx.shared.urls.html(&repo_name);
     let entry_json = |p: &str, kind: &str, size: usize, sha: &str| {
         let name = p.rsplit('/').next().unwrap_or(p);
+        let (git, web) = if kind == "file" {
+            (
+                format!("{base}/git/blobs/{sha}"),
+                format!("{html}/blob/{short}/{p}"),
+            )
+        } else {
+            (
+                format!("{base}/git/trees/{sha}"),
+                format!("{html}/tree/{short}/{p}"),
+            )
+        };
+        let url = format!("{base}/contents/{p}?ref={short}");
         json!({
             "type": kind, "name": name, "path": p, "sha": sha, "size": size,
-            "url": format!("{base}/contents/{p}?ref={short}"),
-            "download_url": (kind == "file")
-                .then(|| format!("{}/{repo_name}/raw/{short}/{p}", ctx.shared.urls.api)),
+            "url": url, "git_url": git, "html_url": web,
+            "download_url": (kind == "file").then(|| format!("{html}/raw/{short}/{p}")),
+            "_links": { "self": url, "git": git, "html": web },
         })
     };
     for r in &refs {

@@ -3,7 +3,7 @@
 //! ```no_run
 //! # use slipway_testkit::github::{FakeGitHub, Fault, Match, RouteKind};
 //! let fake = FakeGitHub::with_repo("octo/widgets");
-//! // The second upload answers 502 after creating a `starter` asset.
+//! // The second upload answers 502 after creating an unfinished (`open`) asset.
 //! fake.inject(Fault::upload_fails_after_create(Match::route(RouteKind::UploadAsset).nth(2)));
 //! // Every storage download is cut off after 1 KiB.
 //! fake.inject(Fault::reset_response_body(Match::route(RouteKind::StorageDownload).always(), 1024));
@@ -135,8 +135,8 @@ pub enum FaultAction {
     },
     /// Serve other bytes than recorded (same length, first byte flipped).
     Corrupt,
-    /// Uploads: create the `starter` asset, read the body, then answer 502 (the asset stays
-    /// `starter`, as GitHub documents for upstream failures).
+    /// Uploads: create the asset, read the body, then answer 502 (the asset stays unfinished,
+    /// `open`, as GitHub documents for upstream failures).
     FailAfterCreate,
     /// Uploads: store other bytes than were sent (same length, first byte flipped) and record
     /// their digest, as a corrupting server or proxy would; the answer is a normal `201`.
@@ -256,7 +256,7 @@ impl Fault {
         Self::new(when, FaultAction::CorruptUpload)
     }
 
-    /// Uploads: leaves a `starter` asset and answers 502.
+    /// Uploads: leaves an unfinished (`open`) asset and answers 502.
     pub fn upload_fails_after_create(when: Match) -> Self {
         Self::new(when, FaultAction::FailAfterCreate)
     }

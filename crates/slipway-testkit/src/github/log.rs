@@ -1,10 +1,11 @@
 //! The request log: what each request asked for and how it was answered, with timings.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::Shared;
+use super::exchange::{Capture, Exchange, keep};
 use super::route::{Host, RouteKind};
 
 /// One request as the fake saw it.
@@ -63,12 +64,13 @@ pub fn max_concurrency<'a>(records: impl IntoIterator<Item = &'a RequestRecord>)
 }
 
 /// Holds a record until its request ends, then appends it to the log (also when dropped early
-/// because the connection went away).
+/// because the connection went away), and the whole exchange too when capture is on.
 #[derive(Debug)]
 pub(crate) struct LogGuard {
     shared: Arc<Shared>,
     record: Option<RequestRecord>,
     request_bytes: Arc<AtomicU64>,
+    capture: Option<Capture>,
 }
 
 impl LogGuard {
@@ -77,6 +79,14 @@ impl LogGuard {
             shared,
             record,
             request_bytes: Arc::default(),
+            capture: None,
+        }
+    }
+
+    /// Also records the bodies and headers of this exchange (see [`Exchange`]).
+    pub fn capture(&mut self, request_content_type: Option<String>) {
+        if self.record.is_some() {
+            self.capture = Some(Capture::new(request_content_type));
         }
     }
 
@@ -85,15 +95,42 @@ impl LogGuard {
         self.request_bytes.clone()
     }
 
-    pub fn set_status(&mut self, status: u16) {
-        if let Some(r) = &mut self.record {
-            r.status = status;
+    /// The buffer the request body copies its bytes into, when capturing.
+    pub fn request_capture(&self) -> Option<Arc<Mutex<Vec<u8>>>> {
+        self.capture.as_ref().map(|c| c.request_body.clone())
+    }
+
+    /// Notes that an injected fault chose the answer.
+    pub fn mark_injected(&mut self) {
+        if let Some(c) = &mut self.capture {
+            c.injected = true;
         }
     }
 
-    pub fn add_body_bytes(&mut self, n: u64) {
+    /// Notes the response's status and, when capturing, its headers.
+    pub fn answered(&mut self, status: u16, headers: &http::HeaderMap) {
         if let Some(r) = &mut self.record {
-            r.body_len += n;
+            r.status = status;
+        }
+        if let Some(c) = &mut self.capture {
+            let header = |name| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            c.response_content_type = header(http::header::CONTENT_TYPE);
+            c.location = header(http::header::LOCATION);
+        }
+    }
+
+    /// Counts (and, when capturing, keeps) bytes of the response body as they are sent.
+    pub fn add_body(&mut self, data: &[u8]) {
+        if let Some(r) = &mut self.record {
+            r.body_len += data.len() as u64;
+        }
+        if let Some(c) = &mut self.capture {
+            keep(&mut c.response_body, data);
         }
     }
 }
@@ -105,8 +142,28 @@ impl LogGuard {
         if let Some(mut record) = self.record.take() {
             record.finished = Instant::now();
             record.request_body_len = self.request_bytes.load(Ordering::Relaxed);
+            let exchange = self.capture.take().map(|c| Exchange {
+                host: record.host,
+                route: record.route,
+                method: record.method.clone(),
+                path: record.path.clone(),
+                query: record.query.clone(),
+                request_content_type: c.request_content_type,
+                accept: record.accept.clone(),
+                request_body: std::mem::take(
+                    &mut *c.request_body.lock().unwrap_or_else(|e| e.into_inner()),
+                ),
+                request_body_len: record.request_body_len,
+                status: record.status,
+                response_content_type: c.response_content_type,
+                location: c.location,
+                response_body: c.response_body,
+                response_body_len: record.body_len,
+                injected: c.injected,
+            });
             if let Ok(mut state) = self.shared.state.lock() {
                 state.log.push(record);
+                state.exchanges.extend(exchange);
             }
         }
     }

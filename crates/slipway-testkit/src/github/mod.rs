@@ -16,6 +16,7 @@
 //! ```
 
 mod api;
+mod exchange;
 mod fault;
 mod log;
 mod model;
@@ -29,10 +30,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
+pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
 pub use log::{RequestRecord, max_concurrency};
 pub use model::{
-    Asset, AssetState, DownloadMode, Release, ReleaseSeed, github_asset_name, rfc3339,
+    Asset, AssetState, DownloadMode, MakeLatest, Release, ReleaseSeed, github_asset_name, rfc3339,
 };
 pub use route::{Host, RouteKind};
 pub use snapshot::{Snapshot, SnapshotError};
@@ -274,10 +276,12 @@ impl FakeGitHub {
                 prerelease: seed.prerelease,
                 created_at,
                 published_at: (!seed.draft).then_some(created_at),
+                make_latest: seed.make_latest,
             },
         );
         if !seed.draft {
             st.ensure_tag(&repo, &seed.tag, &target);
+            st.apply_make_latest(id);
         }
         id
     }
@@ -352,7 +356,7 @@ impl FakeGitHub {
         self.state().releases.get(&id).cloned()
     }
 
-    /// The assets of a release, oldest first, including `starter` ones.
+    /// The assets of a release, oldest first, including unfinished (`open`) ones.
     pub fn assets(&self, release_id: u64) -> Vec<Asset> {
         self.state()
             .assets_of(release_id)
@@ -442,6 +446,17 @@ impl FakeGitHub {
     /// Empties the request log (e.g. between a seeding phase and the phase under test).
     pub fn clear_requests(&self) {
         self.state().log.clear();
+    }
+
+    /// From now on, also records every exchange whole: headers and bodies (up to 1 MiB each).
+    /// Off by default: only tests that check the wire format need it.
+    pub fn capture_exchanges(&self) {
+        self.state().capture = true;
+    }
+
+    /// The exchanges recorded since [`Self::capture_exchanges`], in the order they ended.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.state().exchanges.clone()
     }
 }
 

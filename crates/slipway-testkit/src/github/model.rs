@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use super::exchange::Exchange;
 use super::fault::ArmedFault;
 use super::log::RequestRecord;
 
@@ -40,24 +41,61 @@ pub struct Release {
     pub created_at: u64,
     /// Publication time, Unix seconds; `None` while a draft.
     pub published_at: Option<u64>,
+    /// The last `make_latest` asked for; applied when the release is published.
+    pub make_latest: MakeLatest,
 }
 
 /// An asset's upload state, as GitHub reports it in `state`.
+///
+/// GitHub's API description lists `uploaded` and `open`; the upload endpoint's prose calls a
+/// half-made asset `starter`. The fake answers what the description lists, and clients treat
+/// anything but `uploaded` as unfinished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssetState {
     /// Created, but its bytes have not (all) arrived: an upload in flight or one that failed.
-    Starter,
+    Open,
     /// Complete: `size` and `digest` describe the stored bytes.
     Uploaded,
 }
 
 impl AssetState {
-    /// The JSON spelling (`starter`, `uploaded`).
+    /// The JSON spelling (`open`, `uploaded`).
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Starter => "starter",
+            Self::Open => "open",
             Self::Uploaded => "uploaded",
         }
+    }
+}
+
+/// `make_latest` of the create and update endpoints: whether publishing a release makes it the
+/// one `GET /releases/latest` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MakeLatest {
+    /// It becomes the latest when published (GitHub's default for newly published releases).
+    #[default]
+    True,
+    /// Published without becoming the latest (a backport of an older line).
+    False,
+    /// The latest is the newest non-prerelease by creation date again.
+    Legacy,
+}
+
+impl MakeLatest {
+    /// The JSON spelling (`true`, `false`, `legacy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Legacy => "legacy",
+        }
+    }
+
+    /// Parses the JSON spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::True, Self::False, Self::Legacy]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -72,7 +110,7 @@ pub struct Asset {
     pub name: String,
     /// Optional display label.
     pub label: Option<String>,
-    /// Size in bytes (0 while `starter`).
+    /// Size in bytes (0 while `open`).
     pub size: u64,
     /// Upload state.
     pub state: AssetState,
@@ -107,6 +145,8 @@ pub struct ReleaseSeed {
     pub target: Option<String>,
     /// Creation time, Unix seconds (default: the fake's clock, which only moves forward).
     pub created_at: Option<u64>,
+    /// Whether publishing it makes it the latest (default: it does, as on GitHub).
+    pub make_latest: MakeLatest,
 }
 
 impl ReleaseSeed {
@@ -152,6 +192,11 @@ impl ReleaseSeed {
         self.created_at = Some(secs);
         self
     }
+    /// Sets `make_latest` (e.g. [`MakeLatest::False`] for a backport of an older line).
+    pub fn make_latest(mut self, make_latest: MakeLatest) -> Self {
+        self.make_latest = make_latest;
+        self
+    }
 }
 
 /// How `GET …/releases/assets/{id}` with `Accept: application/octet-stream` answers.
@@ -173,6 +218,8 @@ pub(crate) struct Repo {
     /// `(ref, path)` → bytes.
     pub files: BTreeMap<(String, String), Vec<u8>>,
     pub default_branch: String,
+    /// The release `make_latest` last made the latest; `None`: the newest by creation date.
+    pub latest: Option<u64>,
 }
 
 /// The base URLs the fake answers on.
@@ -199,6 +246,9 @@ pub(crate) struct State {
     pub download_mode: DownloadMode,
     pub faults: Vec<ArmedFault>,
     pub log: Vec<RequestRecord>,
+    /// Whether whole exchanges are recorded in `exchanges`.
+    pub capture: bool,
+    pub exchanges: Vec<Exchange>,
     /// Per-instance secret for storage URL signatures.
     pub storage_secret: String,
 }
@@ -227,6 +277,8 @@ impl State {
             download_mode: DownloadMode::Redirect,
             faults: Vec::new(),
             log: Vec::new(),
+            capture: false,
+            exchanges: Vec::new(),
             storage_secret: format!("{}-{now}", std::process::id()),
         }
     }
@@ -251,6 +303,7 @@ impl State {
             tags: Vec::new(),
             files: BTreeMap::new(),
             default_branch: "main".into(),
+            latest: None,
         });
         self.default_repo.get_or_insert(key);
     }
@@ -335,7 +388,7 @@ impl State {
         }
     }
 
-    /// Publishes a draft: sets `published_at` and creates the tag.
+    /// Publishes a draft: sets `published_at`, creates the tag and applies `make_latest`.
     pub fn publish(&mut self, id: u64) -> Option<()> {
         let now = self.tick();
         let rel = self.releases.get_mut(&id)?;
@@ -347,7 +400,38 @@ impl State {
             rel.target_commitish.clone(),
         );
         self.ensure_tag(&repo, &tag, &target);
+        self.apply_make_latest(id);
         Some(())
+    }
+
+    /// Applies a published release's `make_latest`: `true` makes it the latest (not for a
+    /// prerelease: GitHub never makes one latest), `legacy` hands the choice back to creation
+    /// dates, `false` leaves the latest where it is.
+    pub fn apply_make_latest(&mut self, id: u64) {
+        let Some(rel) = self.releases.get(&id).filter(|r| !r.draft) else {
+            return;
+        };
+        let (repo, make, prerelease) = (rel.repo.clone(), rel.make_latest, rel.prerelease);
+        let Some(r) = self.repo_mut(&repo) else {
+            return;
+        };
+        match make {
+            MakeLatest::True if !prerelease => r.latest = Some(id),
+            MakeLatest::Legacy => r.latest = None,
+            MakeLatest::True | MakeLatest::False => {}
+        }
+    }
+
+    /// The release `GET /releases/latest` answers: the one `make_latest` chose while it is still
+    /// published and not a prerelease, else the newest published non-prerelease by creation date.
+    pub fn latest_of(&self, repo: &str) -> Option<u64> {
+        let eligible = |r: &&Release| !r.draft && !r.prerelease;
+        self.repo(repo)
+            .and_then(|r| r.latest)
+            .and_then(|id| self.release_in(repo, id))
+            .filter(eligible)
+            .or_else(|| self.releases_of(repo).into_iter().find(eligible))
+            .map(|r| r.id)
     }
 
     /// Removes an asset and its file.
@@ -445,6 +529,34 @@ impl Urls {
         format!("{}/{repo}", self.api)
     }
 
+    /// A user as GitHub's `simple-user` schema describes one: the Actions bot, which the
+    /// workflow token acts as.
+    pub fn bot_user(&self) -> Value {
+        let login = "github-actions[bot]";
+        let user = format!("{}/users/github-actions%5Bbot%5D", self.api);
+        json!({
+            "login": login,
+            "id": 41_898_282,
+            "node_id": "MDM6Qm90NDE4OTgyODI=",
+            "avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4",
+            "gravatar_id": "",
+            "url": user,
+            "html_url": format!("{}/apps/github-actions", self.api),
+            "followers_url": format!("{user}/followers"),
+            "following_url": format!("{user}/following{{/other_user}}"),
+            "gists_url": format!("{user}/gists{{/gist_id}}"),
+            "starred_url": format!("{user}/starred{{/owner}}{{/repo}}"),
+            "subscriptions_url": format!("{user}/subscriptions"),
+            "organizations_url": format!("{user}/orgs"),
+            "repos_url": format!("{user}/repos"),
+            "events_url": format!("{user}/events{{/privacy}}"),
+            "received_events_url": format!("{user}/received_events"),
+            "type": "Bot",
+            "user_view_type": "public",
+            "site_admin": false,
+        })
+    }
+
     /// The JSON of an asset, with the fields of GitHub's "release asset" schema.
     pub fn asset_json(&self, repo: &str, tag_or_untagged: &str, a: &Asset) -> Value {
         json!({
@@ -463,7 +575,7 @@ impl Urls {
             "download_count": a.download_count,
             "created_at": rfc3339(a.created_at),
             "updated_at": rfc3339(a.updated_at),
-            "uploader": uploader(),
+            "uploader": self.bot_user(),
         })
     }
 
@@ -494,7 +606,7 @@ impl Urls {
             "prerelease": r.prerelease,
             "created_at": rfc3339(r.created_at),
             "published_at": r.published_at.map(rfc3339),
-            "author": uploader(),
+            "author": self.bot_user(),
             "assets": assets,
         })
     }
@@ -507,10 +619,6 @@ pub(crate) fn release_tag_path(r: &Release) -> String {
     } else {
         r.tag_name.clone()
     }
-}
-
-fn uploader() -> Value {
-    json!({ "login": "github-actions[bot]", "id": 41_898_282, "type": "Bot" })
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 
 use super::Shared;
 use super::api;
+use super::exchange::keep;
 use super::fault::{FaultAction, fire};
 use super::log::{LogGuard, RequestRecord};
 use super::model::{RATE_LIMIT, error_body};
@@ -137,13 +138,20 @@ async fn handle(
         request_body_len: 0,
         body_len: 0,
     });
-    let guard = LogGuard::new(shared.clone(), record);
-    let action = if route.kind == RouteKind::Admin {
-        None
+    let mut guard = LogGuard::new(shared.clone(), record);
+    let (action, capture) = if route.kind == RouteKind::Admin {
+        (None, false)
     } else {
         let mut state = shared.lock();
-        fire(&mut state.faults, host, &method, &path, route.kind)
+        let action = fire(&mut state.faults, host, &method, &path, route.kind);
+        (action, state.capture)
     };
+    if capture {
+        guard.capture(header("content-type"));
+        if action.is_some() {
+            guard.mark_injected();
+        }
+    }
     let mut out = Shaping::default();
     let mut reset_request = None;
     let mut fail_after_create = false;
@@ -180,6 +188,7 @@ async fn handle(
     let body = Body::new(RequestBody {
         inner: incoming,
         read: guard.request_counter(),
+        capture: guard.request_capture(),
         reset_after: reset_request,
         conn,
     });
@@ -277,7 +286,7 @@ struct Shaping {
 }
 
 fn finish(resp: Response, mut guard: LogGuard, shaping: Shaping) -> Response<Tracked> {
-    guard.set_status(resp.status().as_u16());
+    guard.answered(resp.status().as_u16(), resp.headers());
     let exact = resp
         .headers()
         .get(http::header::CONTENT_LENGTH)
@@ -353,7 +362,7 @@ impl hyper::body::Body for Tracked {
             data = Bytes::from(v);
         }
         this.sent += data.len() as u64;
-        this.guard.add_body_bytes(data.len() as u64);
+        this.guard.add_body(&data);
         if this.aborted || this.inner.is_end_stream() || this.exact == Some(this.sent) {
             this.guard.finish();
         }
@@ -376,6 +385,8 @@ impl hyper::body::Body for Tracked {
 struct RequestBody {
     inner: Incoming,
     read: Arc<AtomicU64>,
+    /// Where the bytes are copied when the exchange is captured.
+    capture: Option<Arc<Mutex<Vec<u8>>>>,
     reset_after: Option<u64>,
     conn: ConnCtl,
 }
@@ -400,6 +411,9 @@ impl hyper::body::Body for RequestBody {
         if let Poll::Ready(Some(Ok(frame))) = &poll {
             if let Some(data) = frame.data_ref() {
                 this.read.fetch_add(data.len() as u64, Ordering::Relaxed);
+                if let Some(buf) = &this.capture {
+                    keep(&mut buf.lock().unwrap_or_else(|e| e.into_inner()), data);
+                }
             }
         }
         poll

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::FakeGitHub;
-use super::model::{Asset, AssetState, DownloadMode, Release, Repo, State};
+use super::model::{Asset, AssetState, DownloadMode, MakeLatest, Release, Repo, State};
 
 /// The snapshot's format version; a file with another one is refused rather than misread.
 const FORMAT: u32 = 1;
@@ -62,6 +62,9 @@ struct RepoSnap {
     tags: Vec<(String, String)>,
     /// `(ref, path, base64 bytes)`.
     files: Vec<(String, String, String)>,
+    /// The release `make_latest` made the latest (absent in older snapshots).
+    #[serde(default)]
+    latest: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +79,9 @@ struct ReleaseSnap {
     prerelease: bool,
     created_at: u64,
     published_at: Option<u64>,
+    /// `true`, `false` or `legacy` (absent in older snapshots: `true`).
+    #[serde(default)]
+    make_latest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +119,7 @@ impl Snapshot {
                             (git_ref.clone(), path.clone(), b64.encode(bytes))
                         })
                         .collect(),
+                    latest: r.latest,
                 })
                 .collect(),
             default_repo: st.default_repo.clone(),
@@ -130,6 +137,7 @@ impl Snapshot {
                     prerelease: r.prerelease,
                     created_at: r.created_at,
                     published_at: r.published_at,
+                    make_latest: Some(r.make_latest.as_str().to_string()),
                 })
                 .collect(),
             assets: st
@@ -175,11 +183,17 @@ impl Snapshot {
                     tags: r.tags,
                     files,
                     default_branch: r.default_branch,
+                    latest: r.latest,
                 },
             );
         }
         let mut releases = BTreeMap::new();
         for r in self.releases {
+            let make_latest = match r.make_latest.as_deref() {
+                None => MakeLatest::True,
+                Some(m) => MakeLatest::parse(m)
+                    .ok_or_else(|| format!("release `{}` has make_latest `{m}`", r.id))?,
+            };
             if !repos.contains_key(&r.repo.to_ascii_lowercase()) {
                 return Err(format!(
                     "release `{}` names unknown repo `{}`",
@@ -199,6 +213,7 @@ impl Snapshot {
                     prerelease: r.prerelease,
                     created_at: r.created_at,
                     published_at: r.published_at,
+                    make_latest,
                 },
             );
         }
@@ -221,7 +236,7 @@ impl Snapshot {
                     state: if a.uploaded {
                         AssetState::Uploaded
                     } else {
-                        AssetState::Starter
+                        AssetState::Open
                     },
                     digest: a.digest,
                     content_type: a.content_type,

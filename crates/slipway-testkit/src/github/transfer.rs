@@ -13,7 +13,7 @@ use super::server::{Ctx, json, not_found};
 use super::{asset_path, github_asset_name};
 
 /// `POST /repos/{o}/{r}/releases/{id}/assets?name=&label=` on the uploads host: creates a
-/// `starter` asset, streams the body to disk while hashing it, then marks it `uploaded`.
+/// `open` asset, streams the body to disk while hashing it, then marks it `uploaded`.
 pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
     let Some(expected) = ctx
         .header("content-length")
@@ -34,7 +34,7 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
             return not_found();
         };
         let release_id = release.id;
-        // An uploaded asset, or a `starter` left by a failed upload, holds the name until deleted.
+        // An uploaded asset, or an `open` one left by a failed upload, holds the name until deleted.
         if st.assets_of(release_id).iter().any(|a| a.name == name) {
             return json(
                 422,
@@ -51,7 +51,7 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
                 name,
                 label: ctx.param("label").map(str::to_string),
                 size: 0,
-                state: AssetState::Starter,
+                state: AssetState::Open,
                 digest: None,
                 content_type: ctx
                     .header("content-type")
@@ -66,13 +66,13 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
     };
     let path = asset_path(&ctx.shared.dir, id);
     let Ok((size, sha256)) = store(body, &path, ctx.corrupt_upload).await else {
-        // The client went away mid-body: the asset stays `starter`, as on GitHub.
+        // The client went away mid-body: the asset stays unfinished (`open`), as on GitHub.
         return json(400, error_body("Problems reading the request body"));
     };
     if ctx.fail_after_create || size != expected {
         return json(
             502,
-            error_body("Upstream failure; the asset was left in state `starter`"),
+            error_body("Upstream failure; the asset was left unfinished (state `open`)"),
         );
     }
     {
