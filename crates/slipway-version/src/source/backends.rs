@@ -5,9 +5,10 @@ use regex_lite::Regex;
 use toml::Table;
 
 use super::module::{resolve_attr, roots};
-use super::other::{self, Ini};
+use super::setuptools::{self, Ini};
 use super::toml_util::{get, get_str, load};
 use super::{Ctx, Found, SourceKind};
+use super::{cargo, dists, package};
 use crate::VersionError;
 
 const PYPROJECT: &str = "pyproject.toml";
@@ -202,7 +203,7 @@ pub(crate) fn auto(ctx: &mut Ctx<'_>) -> Result<Option<Found>, VersionError> {
         }
     }
     if ctx.req.dist_dir.is_some() {
-        match other::dist(ctx) {
+        match dists::dist(ctx) {
             Ok(found) => return Ok(Some(found)),
             Err(e @ VersionError::NoDists { .. }) => {
                 ctx.tried(e.to_string().lines().next().unwrap_or_default().to_string())
@@ -237,9 +238,9 @@ fn one(ctx: &mut Ctx<'_>, p: &Project, kind: SourceKind) -> Result<Option<Found>
         SourceKind::Pdm => pdm(ctx, p),
         SourceKind::Setuptools => setuptools(ctx, p, &roots),
         SourceKind::Flit => flit(ctx, p, &roots),
-        SourceKind::SetupPy => other::setup_py(ctx, p.setup_py.as_deref(), &roots),
-        SourceKind::Module => other::package(ctx, &package_names(p), &roots),
-        SourceKind::Cargo => other::cargo(ctx),
+        SourceKind::SetupPy => setuptools::setup_py(ctx, p.setup_py.as_deref(), &roots),
+        SourceKind::Module => package::package(ctx, &package_names(p), &roots),
+        SourceKind::Cargo => cargo::cargo(ctx),
         SourceKind::Auto | SourceKind::Dist | SourceKind::File => Ok(None),
     }
 }
@@ -256,7 +257,7 @@ fn package_names(p: &Project) -> Vec<String> {
     for name in declared.into_iter().flatten() {
         names.push(name.replace(['-', '.'], "_"));
     }
-    if let Some(name) = p.setup_py.as_deref().and_then(other::setup_py_name) {
+    if let Some(name) = p.setup_py.as_deref().and_then(setuptools::setup_py_name) {
         names.push(name.replace(['-', '.'], "_"));
     }
     names

@@ -1,9 +1,13 @@
 //! Reading a project's version from its source files, without running Python.
 
 mod backends;
+mod cargo;
+mod dists;
+mod file;
 mod module;
-mod other;
+mod package;
 mod python;
+mod setuptools;
 mod toml_util;
 
 use std::fmt;
@@ -220,8 +224,8 @@ pub fn find_version(files: &dyn Files, req: &SourceRequest) -> Result<Found, Ver
         tried: Vec::new(),
     };
     let found = match req.kind {
-        SourceKind::Dist => return other::dist(&ctx),
-        SourceKind::File => return other::pattern(&ctx),
+        SourceKind::Dist => return dists::dist(&ctx),
+        SourceKind::File => return file::pattern(&ctx),
         SourceKind::Auto => backends::auto(&mut ctx)?,
         kind => backends::explicit(&mut ctx, kind)?,
     };
