@@ -129,9 +129,7 @@ impl Request {
                 format!("{e}\nhint: pass the version being released, e.g. `${{{{ steps.version.outputs.version }}}}` from version-bump"),
             )
         })?;
-        let tag_template = i
-            .string("tag-template")
-            .unwrap_or_else(|| "v{version}".into());
+        let tag_template = i.or_default("tag-template");
         let rendered = slipway_version::render_tag(&tag_template, &version)
             .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
         let tag = match i.string("tag") {

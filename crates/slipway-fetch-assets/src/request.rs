@@ -156,7 +156,7 @@ impl Request {
             .map_err(|e| i.invalid("patterns", &e.glob, e.explain("patterns")))?;
         let filter = NameFilter::new(&patterns, &exclude)
             .map_err(|e| i.invalid("exclude", &e.glob, e.explain("exclude")))?;
-        let dir = PathBuf::from(i.string("dir").unwrap_or_else(|| "dist".into()));
+        let dir = PathBuf::from(i.or_default("dir"));
         if !dir.is_absolute() {
             let workspace = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
             if let Err(leads_to) = resolve_inside(&workspace, &dir) {
@@ -174,9 +174,7 @@ impl Request {
         let concurrency = i
             .parsed("concurrency", parse_concurrency)?
             .unwrap_or(DEFAULT_CONCURRENCY);
-        let tag_template = i
-            .string("tag-template")
-            .unwrap_or_else(|| "v{version}".into());
+        let tag_template = i.or_default("tag-template");
         slipway_version::render_tag(&tag_template, "0.0.0")
             .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
         Ok(Self {

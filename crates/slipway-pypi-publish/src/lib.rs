@@ -42,7 +42,7 @@ pub static TOOL: Tool = Tool {
             "The index's simple API, used to find files that are already there; derived for PyPI and TestPyPI (e.g. https://pypi.org/simple/).",
         ),
         InputSpec::string("user", "User for the upload; API tokens use __token__.")
-            .default("__token__"),
+            .default(slipway_pypi::TOKEN_USER),
         InputSpec::secret(
             "password",
             "API token (or password). Leave empty to use trusted publishing.",
@@ -140,7 +140,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         .env
         .path(env::GITHUB_WORKSPACE)
         .unwrap_or_else(|| PathBuf::from("."));
-    let packages_dir = workspace.join(i.string("packages-dir").unwrap_or_else(|| "dist".into()));
+    let packages_dir = workspace.join(i.or_default("packages-dir"));
     let (repository_url, upload_auth) = match url_input(action, "repository-url")? {
         Some(given) => given,
         None => (
@@ -173,7 +173,7 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         }
     }
     let mut password = i.secret("password", &action.commands);
-    let mut user = i.string("user").unwrap_or_else(|| "__token__".into());
+    let mut user = i.or_default("user");
     if let Some(auth) = upload_auth {
         let instead = if password.is_some() {
             Some("`password` is set")

@@ -7,6 +7,9 @@
 //! every rule PyPI's upload code applies that can be checked locally, to every dist, before the
 //! first request.
 
+/// The user name of API tokens and minted trusted-publishing tokens on PyPI-like indexes.
+pub const TOKEN_USER: &str = "__token__";
+
 pub mod dists;
 mod hashing;
 pub mod http;

@@ -339,7 +339,7 @@ pub async fn publish(
             tracing::info!("trusted publishing: minted a short-lived upload token");
             expires = Some(minted.expires);
             let c = Credentials {
-                user: "__token__".to_string(),
+                user: crate::TOKEN_USER.to_string(),
                 password: minted.token,
             };
             c.register(commands);
@@ -466,7 +466,7 @@ impl Session<'_> {
         .await
         .map_err(|e| UploadError::Renew(Box::new(e)))?;
         let c = Credentials {
-            user: "__token__".to_string(),
+            user: crate::TOKEN_USER.to_string(),
             password: minted.token,
         };
         c.register(self.commands);

@@ -353,6 +353,14 @@ impl Inputs {
             .filter(|v| !v.is_empty())
     }
 
+    /// The trimmed value, or the declared default when the input is missing or empty (an
+    /// empty input takes its default, as every input does), so no default is written twice.
+    pub fn or_default(&self, name: &str) -> String {
+        self.string(name)
+            .or_else(|| self.spec(name).local_default(&self.env))
+            .unwrap_or_default()
+    }
+
     /// The trimmed value; an error naming the input when it is missing or empty.
     pub fn required(&self, name: &str) -> Result<String, InputError> {
         self.string(name).ok_or_else(|| InputError::Missing {
