@@ -26,6 +26,9 @@ pub use request::Request;
 pub use select::Selector;
 
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
+/// The checksums manifest's usual asset name (the `checksums` input's default).
+pub const MANIFEST: &str = "SHA256SUMS";
+
 pub static TOOL: Tool = Tool {
     name: "fetch-assets",
     icon: "download",
@@ -40,7 +43,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::list("exclude", "Globs over asset names to leave out."),
         InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing). A relative path may not lead outside the workspace (through `..` or a symlink); give an absolute path to write elsewhere on purpose.").default("dist"),
         InputSpec::bool("verify", true, "Check each file's SHA-256 against the asset's digest and the checksums manifest; a mismatch fails and leaves no file."),
-        InputSpec::string("checksums", "Name of the checksums asset (sha256sum format) to verify against; empty to use only GitHub's digests.").default("SHA256SUMS"),
+        InputSpec::string("checksums", "Name of the checksums asset (sha256sum format) to verify against; empty to use only GitHub's digests.").default(MANIFEST),
         InputSpec::string("concurrency", "How many files download at once (1 to 64).").default("4"),
         InputSpec::bool("fail-on-empty", true, "Fail when no asset matches the patterns."),
         InputSpec::string("tag-template", "How a version becomes a tag; the `version` output is the tag read through it.").default("v{version}"),
@@ -90,7 +93,7 @@ pub async fn fetch(request: &Request, action: &Action) -> anyhow::Result<Report>
         verify: request.verify,
         dry_run: request.dry_run,
         in_actions: action.env.in_actions(),
-        manifest_name: request.checksums.as_deref().unwrap_or("SHA256SUMS"),
+        manifest_name: request.checksums.as_deref().unwrap_or(MANIFEST),
     };
     if !request.dry_run {
         std::fs::create_dir_all(&request.dir).map_err(|source| FetchError::Io {

@@ -101,7 +101,7 @@ impl Plan {
         let manifest_name = request
             .checksums
             .clone()
-            .unwrap_or_else(|| "SHA256SUMS".into());
+            .unwrap_or_else(|| crate::MANIFEST.into());
         let manifest_asset = request
             .checksums
             .as_ref()

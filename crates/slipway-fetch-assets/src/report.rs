@@ -75,7 +75,7 @@ impl Report {
             manifest_name: request
                 .checksums
                 .clone()
-                .unwrap_or_else(|| "SHA256SUMS".into()),
+                .unwrap_or_else(|| crate::MANIFEST.into()),
             files,
             failures,
             not_started,
