@@ -25,10 +25,10 @@ pub use report::Report;
 pub use request::Request;
 pub use select::Selector;
 
-/// The tool's declaration: action.yml, `--help` and the README are generated from it.
 /// The checksums manifest's usual asset name (the `checksums` input's default).
 pub const MANIFEST: &str = "SHA256SUMS";
 
+/// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
     name: "fetch-assets",
     icon: "download",
