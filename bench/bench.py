@@ -15,6 +15,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The servers module is shared with the local pipeline (scripts/demo).
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 
 from cases import Bench  # noqa: E402
 from measure import Runner  # noqa: E402

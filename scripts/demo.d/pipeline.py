@@ -10,10 +10,8 @@ import hashlib
 import json
 import os
 import secrets
-import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +20,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+# The servers module is shared with the benchmark (bench/run).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import servers  # noqa: E402
 
 REPO = "demo-org/slipway-demo"
 DIST_NAME = "slipway-demo"
@@ -61,12 +63,6 @@ def sha256_of(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def parse_github_output(text):
@@ -128,96 +124,62 @@ class Demo:
 
     # ── servers ──────────────────────────────────────────────────────────────────────────────
 
-    def spawn_server(self, name, argv, stdout=None):
+    def server_io(self, name):
+        """The log file of a server and the Popen arguments every server of the demo gets."""
         log_path = self.logs / f"{name}.log"
-        log = open(log_path, "wb")
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout if stdout is not None else log,
-            stderr=log,
+        return log_path, dict(
             start_new_session=True,  # Ctrl-C reaches the demo, which stops servers in order
             preexec_fn=die_with_parent,
         )
-        log.close()
-        self.servers.append((name, proc, log_path))
-        return proc
 
     def start_fake_github(self):
         header("start the fake GitHub")
-        proc = self.spawn_server(
-            "fake-github",
-            [
-                str(self.bin / "slipway-fake-github"),
-                *("--repo", REPO, "--token", self.github_token, "--port", "0"),
-                *("--state-dir", str(self.github_dir)),
-            ],
-            stdout=subprocess.PIPE,
-        )
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        line = b""
-        deadline = time.monotonic() + 30
-        while not line.endswith(b"\n") and time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break
-            if sel.select(timeout=0.2):
-                chunk = os.read(proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                line += chunk
-        sel.close()
-        try:
-            urls = json.loads(line.decode())
-        except ValueError:
-            raise StepFailed("start the fake GitHub", "it did not announce its URLs") from None
+        log_path, popen = self.server_io("fake-github")
+        with open(log_path, "wb") as log:
+            try:
+                proc, urls = servers.start_fake_github(
+                    str(self.bin / "slipway-fake-github"),
+                    REPO,
+                    self.github_token,
+                    self.github_dir,
+                    stderr=log,
+                    **popen,
+                )
+            except RuntimeError:
+                self.servers.append(("fake-github", None, log_path))
+                raise StepFailed("start the fake GitHub", "it did not announce its URLs") from None
+        self.servers.append(("fake-github", proc, log_path))
         self.api_url = urls["api_url"]
         print(f"fake GitHub for {REPO}: {self.api_url} (state: {self.rel(self.github_dir)})")
 
     def start_pypiserver(self):
         header("start the local pypiserver")
-        from passlib.apache import HtpasswdFile
-
         packages = self.pypi_dir / "packages"
         packages.mkdir(parents=True, exist_ok=True)
         htpasswd = self.pypi_dir / "htpasswd"
-        h = HtpasswdFile(str(htpasswd), new=True)
-        h.set_password("__token__", self.pypi_token)
-        h.save()
-        os.chmod(htpasswd, 0o600)
-        port = free_port()
+        servers.write_htpasswd(sys.executable, htpasswd, "__token__", self.pypi_token)
+        port = servers.free_port()
         self.index = f"http://127.0.0.1:{port}"
-        proc = self.spawn_server(
-            "pypiserver",
-            [
-                str(self.venv_bin / "pypi-server"),
-                *("run", "-i", "127.0.0.1", "-p", str(port), "-a", "update"),
-                *("--hash-algo", "sha256", "-P", str(htpasswd), str(packages)),
-            ],
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.index}/simple/", timeout=2):
-                    break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise StepFailed("start the local pypiserver", "it did not start") from None
-                time.sleep(0.2)
+        log_path, popen = self.server_io("pypiserver")
+        with open(log_path, "wb") as log:
+            proc = servers.start_pypiserver(
+                str(self.venv_bin.parent), packages, htpasswd, port, stdout=log, stderr=log, **popen
+            )
+        self.servers.append(("pypiserver", proc, log_path))
+        try:
+            servers.wait_http(f"{self.index}/simple/", proc, "pypiserver", timeout=60)
+        except RuntimeError:
+            raise StepFailed("start the local pypiserver", "it did not start") from None
         print(f"pypiserver: {self.index}/ (user __token__, a fresh demo token as password)")
         print(f"packages: {self.rel(packages)}")
 
     def stop_servers(self):
-        for _name, proc, _log in reversed(self.servers):
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc, _log in reversed(self.servers):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                print(f"demo: {name} did not stop on SIGTERM; killing it", file=sys.stderr)
-                proc.kill()
-                proc.wait()
+        names = {id(proc): name for name, proc, _log in self.servers if proc is not None}
+
+        def say(proc):
+            print(f"demo: {names[id(proc)]} did not stop on SIGTERM; killing it", file=sys.stderr)
+
+        servers.stop(*(proc for _n, proc, _l in self.servers if proc is not None), on_kill=say)
         self.servers.clear()
 
     def show_server_logs(self):

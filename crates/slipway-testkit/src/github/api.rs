@@ -6,22 +6,22 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-use super::model::{MakeLatest, Release, error_body, fake_sha, release_tag_path, validation_body};
+use super::ctx::{Ctx, asset_response, empty, json, not_found};
+use super::model::{MakeLatest, Release, State, fake_sha, github_asset_name, release_tag_path};
 use super::route::RouteKind as K;
-use super::server::{Ctx, json, not_found};
-use super::transfer;
+use super::wire::{RATE_LIMIT, error_body, validation_body};
 
-/// Answers one request whose token (if needed) was accepted.
+/// Answers one API request whose token (if needed) was accepted; the server sends the transfers
+/// (uploads, downloads) to [`super::transfer`] instead.
 pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
     let kind = ctx.route.kind;
     match kind {
         K::Unexpected => return not_found(),
         K::RateLimit => return rate_limit(ctx),
         K::Admin => return admin(ctx),
-        K::StorageDownload => return transfer::storage(ctx),
         _ => {}
     }
-    if ctx.shared.lock().repo(&ctx.route.repo).is_none() {
+    if !ctx.repo_known() {
         return not_found();
     }
     let input = match kind {
@@ -31,7 +31,6 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
                 Err(resp) => return resp,
             }
         }
-        K::UploadAsset => return transfer::upload(ctx, body).await,
         _ => Value::Null,
     };
     match kind {
@@ -45,8 +44,6 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::GenerateNotes => generate_notes(ctx, &input),
         K::ListAssets => list_assets(ctx),
         K::GetAsset => get_asset(ctx),
-        K::DownloadAsset => transfer::download_asset(ctx),
-        K::BrowserDownload => transfer::browser_download(ctx),
         K::UpdateAsset => update_asset(ctx, &input),
         K::DeleteAsset => delete_asset(ctx),
         K::ListTags => list_tags(ctx),
@@ -303,13 +300,6 @@ fn delete_release(ctx: &Ctx) -> Response {
     empty(204)
 }
 
-/// An empty response (`204 No Content` and the like).
-pub(crate) fn empty(status: u16) -> Response {
-    let mut resp = Response::new(Body::empty());
-    *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
-    resp
-}
-
 fn release_by_tag(ctx: &Ctx) -> Response {
     let found = ctx
         .shared
@@ -331,13 +321,7 @@ fn latest_release(ctx: &Ctx) -> Response {
 }
 
 /// Notes as GitHub generates them, comparing with `previous` or the latest published release.
-fn notes_body(
-    ctx: &Ctx,
-    st: &super::State,
-    repo: &str,
-    tag: &str,
-    previous: Option<&str>,
-) -> String {
+fn notes_body(ctx: &Ctx, st: &State, repo: &str, tag: &str, previous: Option<&str>) -> String {
     let previous = previous.map(str::to_string).or_else(|| {
         st.releases_of(repo)
             .into_iter()
@@ -394,21 +378,6 @@ fn list_assets(ctx: &Ctx) -> Response {
     paginate(ctx, items)
 }
 
-/// The JSON of an asset of the route's repository, or 404.
-pub(crate) fn asset_response(ctx: &Ctx, status: u16, id: u64) -> Response {
-    let st = ctx.shared.lock();
-    let Some(a) = st.asset_in(&ctx.route.repo, id) else {
-        return not_found();
-    };
-    let Some(r) = st.releases.get(&a.release_id) else {
-        return not_found();
-    };
-    json(
-        status,
-        ctx.shared.urls.asset_json(&r.repo, &release_tag_path(r), a),
-    )
-}
-
 fn get_asset(ctx: &Ctx) -> Response {
     asset_response(ctx, 200, ctx.route.id)
 }
@@ -419,7 +388,7 @@ fn update_asset(ctx: &Ctx, input: &Value) -> Response {
         let Some(asset) = st.asset_in(&ctx.route.repo, ctx.route.id).cloned() else {
             return not_found();
         };
-        let name = text_field(input, "name").map(|n| super::github_asset_name(&n));
+        let name = text_field(input, "name").map(|n| github_asset_name(&n));
         if let Some(n) = &name {
             let taken = st
                 .assets_of(asset.release_id)
@@ -618,7 +587,7 @@ pub(crate) fn wrapped_base64(bytes: &[u8]) -> String {
 
 fn rate_limit(ctx: &Ctx) -> Response {
     let st = ctx.shared.lock();
-    let limit = super::model::RATE_LIMIT;
+    let limit = RATE_LIMIT;
     let core = json!({
         "limit": limit,
         "used": st.rate_used,

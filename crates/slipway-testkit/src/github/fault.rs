@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::model::{DOCS, unix_now};
 use super::route::{Host, RouteKind};
+use super::wire::{DOCS, unix_now};
 
 /// Which requests a fault applies to: every set field must match.
 #[derive(Debug, Clone, PartialEq, Eq)]

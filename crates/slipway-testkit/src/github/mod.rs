@@ -16,6 +16,7 @@
 //! ```
 
 mod api;
+mod ctx;
 mod exchange;
 mod fault;
 mod log;
@@ -24,6 +25,7 @@ mod route;
 mod server;
 mod snapshot;
 mod transfer;
+mod wire;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

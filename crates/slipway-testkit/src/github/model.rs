@@ -5,18 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use super::exchange::Exchange;
 use super::fault::ArmedFault;
 use super::log::RequestRecord;
-
-/// Where GitHub's documentation lives; every error body links to it, as GitHub's do.
-pub(crate) const DOCS: &str = "https://docs.github.com/rest";
-/// The primary rate limit the fake reports (`x-ratelimit-limit`).
-pub(crate) const RATE_LIMIT: u64 = 5000;
+use super::wire::{RATE_LIMIT, unix_now};
 
 /// A release as the fake stores it; [`super::FakeGitHub::releases`] returns copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,14 +246,6 @@ pub(crate) struct State {
     pub exchanges: Vec<Exchange>,
     /// Per-instance secret for storage URL signatures.
     pub storage_secret: String,
-}
-
-/// Current Unix time in seconds.
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 impl State {
@@ -502,20 +489,6 @@ pub fn rfc3339(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// A GitHub error body: `{"message", "documentation_url"}`.
-pub(crate) fn error_body(message: &str) -> Value {
-    json!({ "message": message, "documentation_url": DOCS })
-}
-
-/// A 422 body with one `errors[]` entry, as GitHub's validation failures look.
-pub(crate) fn validation_body(resource: &str, code: &str, field: &str) -> Value {
-    json!({
-        "message": "Validation Failed",
-        "errors": [{ "resource": resource, "code": code, "field": field }],
-        "documentation_url": DOCS,
-    })
 }
 
 impl Urls {

@@ -9,22 +9,22 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use http::{HeaderName, HeaderValue, Request};
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use super::Shared;
-use super::api;
+use super::ctx::{Ctx, json, not_found};
 use super::exchange::keep;
 use super::fault::{FaultAction, fire};
 use super::log::{LogGuard, RequestRecord};
-use super::model::{RATE_LIMIT, error_body};
-use super::route::{Host, Route, RouteKind, classify};
+use super::route::{Host, RouteKind, classify};
+use super::wire::{RATE_LIMIT, error_body};
+use super::{api, transfer};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -36,46 +36,6 @@ impl ConnCtl {
     fn abort(&self) {
         self.0.notify_one();
     }
-}
-
-/// What a handler gets: the classified route and the request's parts.
-#[derive(Debug)]
-pub(crate) struct Ctx {
-    pub shared: Arc<Shared>,
-    pub route: Route,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: HeaderMap,
-    /// Uploads: answer 502 after creating the asset ([`FaultAction::FailAfterCreate`]).
-    pub fail_after_create: bool,
-    /// Uploads: store other bytes than sent ([`FaultAction::CorruptUpload`]).
-    pub corrupt_upload: bool,
-}
-
-impl Ctx {
-    /// The first value of a query parameter.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A header's value, if it is valid text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// A JSON response with `status`.
-pub(crate) fn json(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
-}
-
-/// GitHub's 404: `{"message":"Not Found"}`.
-pub(crate) fn not_found() -> Response {
-    json(404, error_body("Not Found"))
 }
 
 /// Accepts connections on `listener` until the task is dropped.
@@ -217,12 +177,29 @@ async fn handle(
     };
     let mut resp = match denied {
         Some(denied) => denied,
-        None => api::dispatch(&ctx, body).await,
+        None => dispatch(&ctx, body).await,
     };
     if host != Host::Storage && ctx.route.kind != RouteKind::Admin {
         rate_headers(&shared, &mut resp, ctx.route.kind != RouteKind::RateLimit);
     }
     Ok(finish(resp, guard, out))
+}
+
+/// Sends an accepted request to its handler: transfers (uploads, downloads, storage) to
+/// [`transfer`], the rest to [`api`]. A transfer to an unknown repository is a 404, as in the API.
+async fn dispatch(ctx: &Ctx, body: Body) -> Response {
+    match ctx.route.kind {
+        RouteKind::StorageDownload => transfer::storage(ctx),
+        RouteKind::UploadAsset | RouteKind::DownloadAsset | RouteKind::BrowserDownload
+            if !ctx.repo_known() =>
+        {
+            not_found()
+        }
+        RouteKind::UploadAsset => transfer::upload(ctx, body).await,
+        RouteKind::DownloadAsset => transfer::download_asset(ctx),
+        RouteKind::BrowserDownload => transfer::browser_download(ctx),
+        _ => api::dispatch(ctx, body).await,
+    }
 }
 
 /// GitHub's 401 unless the request carries `Authorization: Bearer <t>` or `token <t>` with the

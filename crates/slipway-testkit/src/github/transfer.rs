@@ -7,10 +7,9 @@ use http_body_util::BodyExt;
 use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
-use super::api::{asset_response, empty};
-use super::model::{Asset, AssetState, DownloadMode, error_body, fake_sha, validation_body};
-use super::server::{Ctx, json, not_found};
-use super::{asset_path, github_asset_name};
+use super::ctx::{Ctx, asset_response, empty, json, not_found};
+use super::model::{Asset, AssetState, DownloadMode, asset_path, fake_sha, github_asset_name};
+use super::wire::{error_body, validation_body};
 
 /// `POST /repos/{o}/{r}/releases/{id}/assets?name=&label=` on the uploads host: creates a
 /// `open` asset, streams the body to disk while hashing it, then marks it `uploaded`.

@@ -1,7 +1,14 @@
-"""The servers the clients talk to: a fresh pypiserver per run, and the fake GitHub."""
+"""The servers the clients talk to, for the local pipeline (`scripts/demo`) and the benchmark
+(`bench/run`): pypiserver and slipway's fake GitHub, started, awaited and stopped.
+
+The functions start one process each and leave its lifetime to the caller (the demo keeps its
+state across runs); the classes are the benchmark's: a fresh server in a temporary directory,
+removed on `close()`.
+"""
 
 import json
 import os
+import selectors
 import shutil
 import socket
 import subprocess
@@ -23,7 +30,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _wait_http(url, proc, what, timeout=30):
+def wait_http(url, proc, what, timeout=30):
+    """Waits until `url` answers (any HTTP status); raises RuntimeError if `proc` exits first or
+    `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -38,14 +47,88 @@ def _wait_http(url, proc, what, timeout=30):
     raise RuntimeError(f"{what} did not answer `{url}` within {timeout} s")
 
 
-def _stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
+def stop(*procs, on_kill=None):
+    """Stops the processes: SIGTERM to all (last started first), then waits; one that does not
+    stop within 10 s is killed (`on_kill(proc)` is called first, to say so)."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in reversed(procs):
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
+            if on_kill is not None:
+                on_kill(proc)
             proc.kill()
             proc.wait()
+
+
+def write_htpasswd(python, path, user, password):
+    """Writes an htpasswd file with one user (by `python`, which has passlib), readable by its
+    owner only."""
+    subprocess.run(
+        [
+            python,
+            "-c",
+            "import sys; from passlib.apache import HtpasswdFile as H; "
+            "h = H(sys.argv[1], new=True); h.set_password(sys.argv[2], sys.argv[3]); h.save()",
+            str(path),
+            user,
+            password,
+        ],
+        check=True,
+    )
+    os.chmod(path, 0o600)
+
+
+def start_pypiserver(venv, packages, htpasswd, port, extra=(), **popen):
+    """Starts pypiserver on 127.0.0.1:`port` serving `packages`, uploads authenticated by
+    `htpasswd`; `popen` goes to subprocess.Popen (stdout, stderr, ...). Returns the process."""
+    return subprocess.Popen(
+        [
+            os.path.join(venv, "bin", "pypi-server"),
+            "run",
+            "-i", "127.0.0.1",
+            "-p", str(port),
+            "-a", "update",
+            "-P", str(htpasswd),
+            "--hash-algo", "sha256",
+            *extra,
+            str(packages),
+        ],
+        stdin=subprocess.DEVNULL,
+        **popen,
+    )
+
+
+def start_fake_github(binary, repo, token, state_dir, timeout=30, **popen):
+    """Starts the fake GitHub with its state in `state_dir`; `popen` goes to subprocess.Popen
+    (stderr, ...). Returns the process and the URLs it announced (`api_url`, `uploads_url`);
+    raises RuntimeError (the process stopped) if it announces none within `timeout` seconds."""
+    proc = subprocess.Popen(
+        [binary, "--repo", repo, "--token", token, "--port", "0", "--state-dir", str(state_dir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        **popen,
+    )
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    line = b""
+    deadline = time.monotonic() + timeout
+    while not line.endswith(b"\n") and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if sel.select(timeout=0.2):
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            line += chunk
+    sel.close()
+    try:
+        return proc, json.loads(line.decode())
+    except ValueError:
+        stop(proc)
+        raise RuntimeError("the fake GitHub exited before it printed its URLs") from None
 
 
 class _Process:
@@ -54,7 +137,7 @@ class _Process:
 
     def close(self):
         """Stops the server and removes its directory."""
-        _stop(self.proc)
+        stop(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -71,42 +154,24 @@ class PyPIServer(_Process):
     def __init__(self, venv, work):
         self.dir = tempfile.mkdtemp(prefix="pypiserver-", dir=work)
         htpasswd = os.path.join(self.dir, "htpasswd")
-        subprocess.run(
-            [
-                os.path.join(venv, "bin", "python"),
-                "-c",
-                "import sys; from passlib.apache import HtpasswdFile as H; "
-                "h = H(sys.argv[1], new=True); h.set_password(sys.argv[2], sys.argv[3]); h.save()",
-                htpasswd,
-                USER,
-                PASSWORD,
-            ],
-            check=True,
-        )
+        write_htpasswd(os.path.join(venv, "bin", "python"), htpasswd, USER, PASSWORD)
         self.packages = os.path.join(self.dir, "packages")
         os.mkdir(self.packages)
         port = free_port()
         self.url = f"http://127.0.0.1:{port}/"
         self.simple = f"{self.url}simple/"
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [
-                os.path.join(venv, "bin", "pypi-server"),
-                "run",
-                "-i", "127.0.0.1",
-                "-p", str(port),
-                "-a", "update",
-                "-P", htpasswd,
-                "--hash-algo", "sha256",
-                # A project it does not have would otherwise redirect to pypi.org: keep it local.
-                "--disable-fallback",
-                self.packages,
-            ],
-            stdin=subprocess.DEVNULL,
+        self.proc = start_pypiserver(
+            venv,
+            self.packages,
+            htpasswd,
+            port,
+            # A project it does not have would otherwise redirect to pypi.org: keep it local.
+            extra=["--disable-fallback"],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        _wait_http(self.simple, self.proc, "pypiserver")
+        wait_http(self.simple, self.proc, "pypiserver")
 
     def files(self):
         """The file names the server holds."""
@@ -119,17 +184,9 @@ class FakeGitHub(_Process):
     def __init__(self, binary, work):
         self.dir = tempfile.mkdtemp(prefix="fake-github-", dir=work)
         self.log = open(os.path.join(self.dir, "..", "fake-github.log"), "ab")
-        self.proc = subprocess.Popen(
-            [binary, "--repo", REPO, "--token", TOKEN, "--state-dir", os.path.join(self.dir, "state")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
+        self.proc, urls = start_fake_github(
+            binary, REPO, TOKEN, os.path.join(self.dir, "state"), stderr=self.log
         )
-        line = self.proc.stdout.readline()
-        if not line:
-            _stop(self.proc)
-            raise RuntimeError("the fake GitHub exited before it printed its URLs")
-        urls = json.loads(line)
         self.api = urls["api_url"].rstrip("/")
         self.uploads = urls["uploads_url"].rstrip("/")
 

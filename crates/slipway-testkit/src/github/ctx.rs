@@ -1,0 +1,82 @@
+//! What the handlers share: the request context [`Ctx`] and the common responses. The server
+//! builds a `Ctx` and dispatches to the API ([`super::api`]) or transfer ([`super::transfer`])
+//! handlers; they answer through these helpers and never import the server back.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+use super::Shared;
+use super::model::release_tag_path;
+use super::route::Route;
+use super::wire::error_body;
+
+/// What a handler gets: the classified route and the request's parts.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub shared: Arc<Shared>,
+    pub route: Route,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    /// Uploads: answer 502 after creating the asset ([`super::FaultAction::FailAfterCreate`]).
+    pub fail_after_create: bool,
+    /// Uploads: store other bytes than sent ([`super::FaultAction::CorruptUpload`]).
+    pub corrupt_upload: bool,
+}
+
+impl Ctx {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the route's repository exists (else GitHub answers 404).
+    pub fn repo_known(&self) -> bool {
+        self.shared.lock().repo(&self.route.repo).is_some()
+    }
+
+    /// A header's value, if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A JSON response with `status`.
+pub(crate) fn json(status: u16, body: Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+/// GitHub's 404: `{"message":"Not Found"}`.
+pub(crate) fn not_found() -> Response {
+    json(404, error_body("Not Found"))
+}
+
+/// An empty response (`204 No Content` and the like).
+pub(crate) fn empty(status: u16) -> Response {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+    resp
+}
+
+/// The JSON of an asset of the route's repository, or 404.
+pub(crate) fn asset_response(ctx: &Ctx, status: u16, id: u64) -> Response {
+    let st = ctx.shared.lock();
+    let Some(a) = st.asset_in(&ctx.route.repo, id) else {
+        return not_found();
+    };
+    let Some(r) = st.releases.get(&a.release_id) else {
+        return not_found();
+    };
+    json(
+        status,
+        ctx.shared.urls.asset_json(&r.repo, &release_tag_path(r), a),
+    )
+}
