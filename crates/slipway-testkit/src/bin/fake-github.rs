@@ -80,21 +80,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(file) = &state_file {
-        if let Err(e) = load(&fake, file) {
-            eprintln!("error: {}", report(&e));
-            return ExitCode::FAILURE;
-        }
+    if let Some(file) = &state_file
+        && let Err(e) = load(&fake, file)
+    {
+        eprintln!("error: {}", report(&e));
+        return ExitCode::FAILURE;
     }
     for r in &repos {
         fake.add_repo(r);
     }
     let mut saver = state_file.map(|file| Saver { file, last: None });
-    if let Some(s) = &mut saver {
-        if let Err(e) = s.save_if_changed(&fake) {
-            eprintln!("error: {}", report(&e));
-            return ExitCode::FAILURE;
-        }
+    if let Some(s) = &mut saver
+        && let Err(e) = s.save_if_changed(&fake)
+    {
+        eprintln!("error: {}", report(&e));
+        return ExitCode::FAILURE;
     }
     println!(
         "{}",
@@ -136,22 +136,21 @@ fn main() -> ExitCode {
             tokio::select! {
                 _ = &mut stop => break,
                 _ = tick.tick() => {
-                    if let Some(s) = &mut saver {
-                        if let Err(e) = s.save_if_changed(&fake) {
+                    if let Some(s) = &mut saver
+                        && let Err(e) = s.save_if_changed(&fake) {
                             eprintln!("error: {}", report(&e));
                             failed = true;
                             break;
                         }
-                    }
                 }
             }
         }
     });
-    if let Some(s) = &mut saver {
-        if let Err(e) = s.save_if_changed(&fake) {
-            eprintln!("error: {}", report(&e));
-            failed = true;
-        }
+    if let Some(s) = &mut saver
+        && let Err(e) = s.save_if_changed(&fake)
+    {
+        eprintln!("error: {}", report(&e));
+        failed = true;
     }
     drop(fake);
     if failed {
