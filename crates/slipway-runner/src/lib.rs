@@ -154,6 +154,10 @@ pub fn run(
 
 /// [`run`] with the command-line arguments given (without the program or tool name): the
 /// multi-call `slipway <tool> …` binary uses it.
+#[allow(
+    clippy::print_stdout,
+    reason = "`--help` and `--version` answer on stdout"
+)]
 pub fn run_with_args(
     tool: &'static Tool,
     args: Vec<String>,

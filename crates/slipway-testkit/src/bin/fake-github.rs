@@ -10,6 +10,12 @@
 //! snapshot (`state.json` beside the asset files) is loaded on start, written within a moment
 //! of each change, and written once more on exit.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test double's command line: its output is the point"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
