@@ -16,6 +16,11 @@ fn usage() -> String {
     s
 }
 
+#[allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a binary's usage and errors"
+)]
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
     let called_as = args

@@ -323,41 +323,41 @@ pub async fn draft(request: &Request, action: &Action) -> anyhow::Result<Report>
         }
         _ => planned.into_iter().map(report::dry_outcome).collect(),
     };
-    if let Some(kept) = &release {
-        if !located.duplicates.is_empty() {
-            let mut on_kept = Vec::new();
-            for a in gh
-                .list_assets(kept.id)
-                .await?
-                .iter()
-                .filter(|a| a.is_uploaded())
-            {
-                on_kept.push((a.name.clone(), hashes.sha256(&gh, a).await?));
-            }
-            if request.dry_run {
-                // Nothing was uploaded: count the files as if they were.
-                on_kept.extend(
-                    files
-                        .iter()
-                        .map(|f| (f.name.clone(), f.sha256.clone().unwrap_or_default())),
-                );
-            }
-            for dup in &located.duplicates {
-                let kept = release::Kept {
-                    id: kept.id,
-                    assets: &on_kept,
-                };
-                let line = release::reconcile_duplicate(
-                    &gh,
-                    dup,
-                    &kept,
-                    &mut hashes,
-                    request.dry_run,
-                    &mut warnings,
-                )
-                .await?;
-                notes.push(line);
-            }
+    if let Some(kept) = &release
+        && !located.duplicates.is_empty()
+    {
+        let mut on_kept = Vec::new();
+        for a in gh
+            .list_assets(kept.id)
+            .await?
+            .iter()
+            .filter(|a| a.is_uploaded())
+        {
+            on_kept.push((a.name.clone(), hashes.sha256(&gh, a).await?));
+        }
+        if request.dry_run {
+            // Nothing was uploaded: count the files as if they were.
+            on_kept.extend(
+                files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.sha256.clone().unwrap_or_default())),
+            );
+        }
+        for dup in &located.duplicates {
+            let kept = release::Kept {
+                id: kept.id,
+                assets: &on_kept,
+            };
+            let line = release::reconcile_duplicate(
+                &gh,
+                dup,
+                &kept,
+                &mut hashes,
+                request.dry_run,
+                &mut warnings,
+            )
+            .await?;
+            notes.push(line);
         }
     }
     let mut published = false;

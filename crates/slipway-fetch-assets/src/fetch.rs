@@ -256,11 +256,11 @@ impl Fetcher<'_> {
             outcome,
         };
         let present = existing(&target).await?;
-        if let Some((sha, size)) = &present {
-            if expected.all_match(sha) {
-                tracing::info!("`{name}` is already in place with the right hash");
-                return Ok(fetched(*size, Some(sha.clone()), Outcome::AlreadyPresent));
-            }
+        if let Some((sha, size)) = &present
+            && expected.all_match(sha)
+        {
+            tracing::info!("`{name}` is already in place with the right hash");
+            return Ok(fetched(*size, Some(sha.clone()), Outcome::AlreadyPresent));
         }
         if self.dry_run {
             return Ok(fetched(asset.size, None, Outcome::WouldDownload));
@@ -329,17 +329,17 @@ impl Fetcher<'_> {
         target: &Path,
         name: &str,
     ) -> Result<(), FetchError> {
-        if self.verify {
-            if let Some((source_name, expected)) = expected.mismatch(sha256, self.manifest_name) {
-                // Dropping `temp` deletes the download.
-                drop(temp);
-                return Err(FetchError::HashMismatch {
-                    name: name.to_string(),
-                    source_name,
-                    expected: expected.to_ascii_lowercase(),
-                    actual: sha256.to_string(),
-                });
-            }
+        if self.verify
+            && let Some((source_name, expected)) = expected.mismatch(sha256, self.manifest_name)
+        {
+            // Dropping `temp` deletes the download.
+            drop(temp);
+            return Err(FetchError::HashMismatch {
+                name: name.to_string(),
+                source_name,
+                expected: expected.to_ascii_lowercase(),
+                actual: sha256.to_string(),
+            });
         }
         #[cfg(unix)]
         {

@@ -252,15 +252,15 @@ async fn load_manifest(
         });
     }
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    if request.verify {
-        if let Some(d) = digest.filter(|d| *d != sha256) {
-            return Err(FetchError::HashMismatch {
-                name: name.to_string(),
-                source_name: "the asset's GitHub digest".into(),
-                expected: d,
-                actual: sha256,
-            });
-        }
+    if request.verify
+        && let Some(d) = digest.filter(|d| *d != sha256)
+    {
+        return Err(FetchError::HashMismatch {
+            name: name.to_string(),
+            source_name: "the asset's GitHub digest".into(),
+            expected: d,
+            actual: sha256,
+        });
     }
     Ok(LoadedManifest {
         asset: asset.clone(),

@@ -163,10 +163,10 @@ pub fn body_text_redacted(body: &str, redact: &dyn Fn(&str) -> String) -> String
         }
         if c == '<' {
             for tag in ["style", "script"] {
-                if lower[i + 1..].starts_with(tag) {
-                    if let Some(close) = lower[i..].find(&format!("</{tag}>")) {
-                        skip_until = Some(i + close + tag.len() + 3);
-                    }
+                if lower[i + 1..].starts_with(tag)
+                    && let Some(close) = lower[i..].find(&format!("</{tag}>"))
+                {
+                    skip_until = Some(i + close + tag.len() + 3);
                 }
             }
             in_tag = true;

@@ -161,16 +161,16 @@ pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
         })?
         .unwrap_or_default();
     let expected_version = i.string("expected-version");
-    if let Some(v) = &expected_version {
-        if let Err(e) = v.parse::<pep440_rs::Version>() {
-            return Err(i
+    if let Some(v) = &expected_version
+        && let Err(e) = v.parse::<pep440_rs::Version>()
+    {
+        return Err(i
                 .invalid(
                     "expected-version",
                     v,
                     format!("it is not a PEP 440 version: {e}\nhint: write it as `1.2.3` (a leading `v` is accepted), e.g. the `version` output of fetch-assets"),
                 )
                 .into());
-        }
     }
     let mut password = i.secret("password", &action.commands);
     let mut user = i.or_default("user");

@@ -186,14 +186,14 @@ pub fn metadata_form(meta: &DistMetadata) -> MetadataForm {
             continue;
         }
         let added = parse_metadata_version(spec.added);
-        if let (Some(declared), Some(added)) = (declared, added) {
-            if added > declared {
-                let label = format!("{} ({})", spec.header, spec.added);
-                if !form.omitted_newer.contains(&label) {
-                    form.omitted_newer.push(label);
-                }
-                continue;
+        if let (Some(declared), Some(added)) = (declared, added)
+            && added > declared
+        {
+            let label = format!("{} ({})", spec.header, spec.added);
+            if !form.omitted_newer.contains(&label) {
+                form.omitted_newer.push(label);
             }
+            continue;
         }
         if !spec.multi && form.fields.iter().any(|(k, _)| k == spec.form) {
             // A single-use field given twice: PyPI rejects it; verification reports it.

@@ -154,6 +154,10 @@ pub fn run(
 
 /// [`run`] with the command-line arguments given (without the program or tool name): the
 /// multi-call `slipway <tool> …` binary uses it.
+#[allow(
+    clippy::print_stdout,
+    reason = "`--help` and `--version` answer on stdout"
+)]
 pub fn run_with_args(
     tool: &'static Tool,
     args: Vec<String>,
@@ -203,12 +207,12 @@ pub fn run_with_args(
     };
     let result = runtime.block_on(body(&mut action));
     let summary_file = action.env.path(env::GITHUB_STEP_SUMMARY);
-    if !action.summary.as_str().is_empty() {
-        if let Err(e) = action.summary.write(summary_file.as_ref()) {
-            action
-                .commands
-                .warning(&format!("could not write the step summary: {e}"));
-        }
+    if !action.summary.as_str().is_empty()
+        && let Err(e) = action.summary.write(summary_file.as_ref())
+    {
+        action
+            .commands
+            .warning(&format!("could not write the step summary: {e}"));
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,6 +66,10 @@ impl Progress {
     }
 
     /// Records `n` more bytes and reports when a line (or a redraw) is due.
+    #[allow(
+        clippy::print_stderr,
+        reason = "progress lines are the runner's log output"
+    )]
     pub fn advance(&mut self, n: u64) {
         self.done += n;
         if self.quiet {

@@ -109,6 +109,10 @@ impl Rendered {
 /// Prints the report for `err` (annotation in Actions, plain text locally), redacting secrets,
 /// then cutting any line longer than [`crate::quote::MAX_LINE_BYTES`] (after redaction, so a
 /// cut can never leave half a secret unmasked).
+#[allow(
+    clippy::print_stderr,
+    reason = "the error report is the runner's log output"
+)]
 pub fn report(tool: &str, err: &anyhow::Error, commands: &Commands) {
     let rendered = Rendered::of(err);
     let text = commands

@@ -193,10 +193,11 @@ impl Harness {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for keep in ["PATH", "HOME"] {
-            if let Some(v) = std::env::var_os(keep) {
-                if !self.unset.iter().any(|u| u == keep) && !self.env.contains_key(keep) {
-                    cmd.env(keep, v);
-                }
+            if let Some(v) = std::env::var_os(keep)
+                && !self.unset.iter().any(|u| u == keep)
+                && !self.env.contains_key(keep)
+            {
+                cmd.env(keep, v);
             }
         }
         let mut child = cmd

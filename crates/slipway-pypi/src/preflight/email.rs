@@ -34,10 +34,10 @@ fn split_addresses(value: &str) -> Vec<&str> {
 /// The address in one `Name <addr>` / `addr (comment)` / `addr` entry.
 fn address_of(entry: &str) -> String {
     let entry = entry.trim();
-    if let (Some(open), Some(close)) = (entry.rfind('<'), entry.rfind('>')) {
-        if open < close {
-            return entry[open + 1..close].trim().to_string();
-        }
+    if let (Some(open), Some(close)) = (entry.rfind('<'), entry.rfind('>'))
+        && open < close
+    {
+        return entry[open + 1..close].trim().to_string();
     }
     let mut out = String::new();
     let mut depth = 0u32;

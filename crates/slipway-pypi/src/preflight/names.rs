@@ -154,10 +154,10 @@ pub fn platform(tag: &str) -> Platform {
             return judge(IOS_ARCHES.contains(&arch));
         }
     }
-    if let Some((level, arch)) = tag.strip_prefix("android_").and_then(|r| r.split_once('_')) {
-        if digits(level) {
-            return judge(ANDROID_ARCHES.contains(&arch));
-        }
+    if let Some((level, arch)) = tag.strip_prefix("android_").and_then(|r| r.split_once('_'))
+        && digits(level)
+    {
+        return judge(ANDROID_ARCHES.contains(&arch));
     }
     if let Some((_, _, rest)) = tag.strip_prefix("pyemscripten_").and_then(two_numbers) {
         return judge(rest.starts_with("wasm32"));

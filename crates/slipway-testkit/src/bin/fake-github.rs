@@ -10,6 +10,12 @@
 //! snapshot (`state.json` beside the asset files) is loaded on start, written within a moment
 //! of each change, and written once more on exit.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test double's command line: its output is the point"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -80,21 +86,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(file) = &state_file {
-        if let Err(e) = load(&fake, file) {
-            eprintln!("error: {}", report(&e));
-            return ExitCode::FAILURE;
-        }
+    if let Some(file) = &state_file
+        && let Err(e) = load(&fake, file)
+    {
+        eprintln!("error: {}", report(&e));
+        return ExitCode::FAILURE;
     }
     for r in &repos {
         fake.add_repo(r);
     }
     let mut saver = state_file.map(|file| Saver { file, last: None });
-    if let Some(s) = &mut saver {
-        if let Err(e) = s.save_if_changed(&fake) {
-            eprintln!("error: {}", report(&e));
-            return ExitCode::FAILURE;
-        }
+    if let Some(s) = &mut saver
+        && let Err(e) = s.save_if_changed(&fake)
+    {
+        eprintln!("error: {}", report(&e));
+        return ExitCode::FAILURE;
     }
     println!(
         "{}",
@@ -136,22 +142,21 @@ fn main() -> ExitCode {
             tokio::select! {
                 _ = &mut stop => break,
                 _ = tick.tick() => {
-                    if let Some(s) = &mut saver {
-                        if let Err(e) = s.save_if_changed(&fake) {
+                    if let Some(s) = &mut saver
+                        && let Err(e) = s.save_if_changed(&fake) {
                             eprintln!("error: {}", report(&e));
                             failed = true;
                             break;
                         }
-                    }
                 }
             }
         }
     });
-    if let Some(s) = &mut saver {
-        if let Err(e) = s.save_if_changed(&fake) {
-            eprintln!("error: {}", report(&e));
-            failed = true;
-        }
+    if let Some(s) = &mut saver
+        && let Err(e) = s.save_if_changed(&fake)
+    {
+        eprintln!("error: {}", report(&e));
+        failed = true;
     }
     drop(fake);
     if failed {

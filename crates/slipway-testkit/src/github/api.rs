@@ -111,10 +111,10 @@ fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
     if page > 1 {
         links.push(link_to(1, "first"));
     }
-    if !links.is_empty() {
-        if let Ok(v) = links.join(", ").parse() {
-            resp.headers_mut().insert(http::header::LINK, v);
-        }
+    if !links.is_empty()
+        && let Ok(v) = links.join(", ").parse()
+    {
+        resp.headers_mut().insert(http::header::LINK, v);
     }
     resp
 }
@@ -346,16 +346,15 @@ fn generate_notes(ctx: &Ctx, input: &Value) -> Response {
     let st = ctx.shared.lock();
     let repo = st.resolve_repo(Some(&ctx.route.repo));
     let previous = text_field(input, "previous_tag_name");
-    if let Some(p) = &previous {
-        if !st
+    if let Some(p) = &previous
+        && !st
             .repo(&repo)
             .is_some_and(|r| r.tags.iter().any(|(n, _)| n == p))
-        {
-            return json(
-                422,
-                validation_body("Release", "invalid", "previous_tag_name"),
-            );
-        }
+    {
+        return json(
+            422,
+            validation_body("Release", "invalid", "previous_tag_name"),
+        );
     }
     json(
         200,

@@ -368,10 +368,10 @@ impl State {
         } else {
             fake_sha(&format!("{repo}:{target}:{tag}"))
         };
-        if let Some(r) = self.repo_mut(repo) {
-            if !r.tags.iter().any(|(n, _)| n == tag) {
-                r.tags.push((tag.to_string(), sha));
-            }
+        if let Some(r) = self.repo_mut(repo)
+            && !r.tags.iter().any(|(n, _)| n == tag)
+        {
+            r.tags.push((tag.to_string(), sha));
         }
     }
 

@@ -377,20 +377,20 @@ impl hyper::body::Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let this = self.get_mut();
-        if let Some(limit) = this.reset_after {
-            if this.read.load(Ordering::Relaxed) >= limit {
-                // Never answer: the connection task drops the socket.
-                this.conn.abort();
-                return Poll::Pending;
-            }
+        if let Some(limit) = this.reset_after
+            && this.read.load(Ordering::Relaxed) >= limit
+        {
+            // Never answer: the connection task drops the socket.
+            this.conn.abort();
+            return Poll::Pending;
         }
         let poll = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &poll {
-            if let Some(data) = frame.data_ref() {
-                this.read.fetch_add(data.len() as u64, Ordering::Relaxed);
-                if let Some(buf) = &this.capture {
-                    keep(&mut buf.lock().unwrap_or_else(|e| e.into_inner()), data);
-                }
+        if let Poll::Ready(Some(Ok(frame))) = &poll
+            && let Some(data) = frame.data_ref()
+        {
+            this.read.fetch_add(data.len() as u64, Ordering::Relaxed);
+            if let Some(buf) = &this.capture {
+                keep(&mut buf.lock().unwrap_or_else(|e| e.into_inner()), data);
             }
         }
         poll

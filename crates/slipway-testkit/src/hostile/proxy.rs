@@ -77,10 +77,10 @@ pub(crate) async fn forward(
                 Ok(Some(chunk)) => {
                     record.add_body(&chunk);
                     // The upstream may answer without reading on: keep reading, drop the rest.
-                    if let Some(t) = &tx {
-                        if t.send(Ok(chunk)).await.is_err() {
-                            tx = None;
-                        }
+                    if let Some(t) = &tx
+                        && t.send(Ok(chunk)).await.is_err()
+                    {
+                        tx = None;
                     }
                 }
                 Ok(None) => return Ok(()),
@@ -187,18 +187,17 @@ pub(crate) async fn forward(
         out.body = rest;
         return stream(w, http11, out).await;
     }
-    if textual {
-        if let Some(text) = std::str::from_utf8(&bytes)
+    if textual
+        && let Some(text) = std::str::from_utf8(&bytes)
             .ok()
             .and_then(|t| rewrite_origins(t, &rewrites))
-        {
-            bytes = text.into_bytes();
-        }
+    {
+        bytes = text.into_bytes();
     }
-    if let Some(edit) = alter {
-        if let Ok(value) = serde_json::from_slice(&bytes) {
-            bytes = serde_json::to_vec(&(edit.0)(value)).unwrap_or(bytes);
-        }
+    if let Some(edit) = alter
+        && let Ok(value) = serde_json::from_slice(&bytes)
+    {
+        bytes = serde_json::to_vec(&(edit.0)(value)).unwrap_or(bytes);
     }
     respond(w, status, out.headers, &bytes, false).await
 }

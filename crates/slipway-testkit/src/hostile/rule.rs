@@ -117,10 +117,10 @@ impl Rule {
 
     /// True when the rule applies to this request, ignoring how often it already did.
     pub(crate) fn matches(&self, method: &str, target: &str) -> bool {
-        if let Some(m) = &self.method {
-            if !m.eq_ignore_ascii_case(method) {
-                return false;
-            }
+        if let Some(m) = &self.method
+            && !m.eq_ignore_ascii_case(method)
+        {
+            return false;
         }
         let subject = if self.with_query {
             target

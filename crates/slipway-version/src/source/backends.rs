@@ -172,10 +172,10 @@ pub(crate) fn auto(ctx: &mut Ctx<'_>) -> Result<Option<Found>, VersionError> {
                 None
             }
         };
-        if let Some(kind) = first {
-            if let Some(found) = one(ctx, &p, kind)? {
-                return Ok(Some(found));
-            }
+        if let Some(kind) = first
+            && let Some(found) = one(ctx, &p, kind)?
+        {
+            return Ok(Some(found));
         }
     }
     let mut unreadable = None;

@@ -200,18 +200,19 @@ pub(crate) fn parse_expr(s: &str) -> Expr {
         return Expr::Str(value);
     }
     // Parentheses around a single expression: `("1.0")`.
-    if let Some(inner) = s.strip_prefix('(').and_then(|i| i.strip_suffix(')')) {
-        if !inner.contains(['(', ')', ',']) {
-            return parse_expr(inner);
-        }
+    if let Some(inner) = s.strip_prefix('(').and_then(|i| i.strip_suffix(')'))
+        && !inner.contains(['(', ')', ','])
+    {
+        return parse_expr(inner);
     }
     if is_identifier(s) {
         return Expr::Name(s.to_string());
     }
-    if let Some((base, attr)) = s.rsplit_once('.') {
-        if is_dotted(base) && is_identifier(attr) {
-            return Expr::Attr(base.to_string(), attr.to_string());
-        }
+    if let Some((base, attr)) = s.rsplit_once('.')
+        && is_dotted(base)
+        && is_identifier(attr)
+    {
+        return Expr::Attr(base.to_string(), attr.to_string());
     }
     Expr::Other(s.to_string())
 }
