@@ -8,10 +8,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{bytes_for, entries, step, sums};
-use slipway_testkit::github::{FakeConfig, FakeGitHub, ReleaseSeed};
+use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::{Harness, RunResult};
 use slipway_testkit::hostile::{
-    Behaviour, EchoFormat, EndlessFraming, HostileServer, Paging, Rule,
+    self, Behaviour, EchoFormat, EndlessFraming, HostileServer, Paging, Rule,
 };
 
 const REPO: &str = "octo/demo";
@@ -359,18 +359,9 @@ fn a_token_with_quotes_and_backslashes_never_shows_when_an_error_page_echoes_it(
         (500, EchoFormat::Json),
         (500, EchoFormat::Html),
     ] {
-        let fake = FakeGitHub::start_with(FakeConfig {
-            token: token.to_string(),
-            ..FakeConfig::default()
-        })
-        .unwrap();
-        fake.add_repo(REPO);
+        let fake = hostile::github_with_token(token, REPO);
         seed(&fake, ReleaseSeed::new(TAG), 1, false);
-        let api = HostileServer::proxy(fake.api_url());
-        api.add(Rule::prefix(
-            "/repos/",
-            Behaviour::echo_headers(status, format),
-        ));
+        let api = hostile::echoing_api(&fake, status, format);
         let run = through(&fake, &api).run().assert_failure();
         assert!(api.saw(token), "the page echoed the token it was sent");
         assert!(run.stderr.contains(&status.to_string()), "{}", run.stderr);

@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use slipway_testkit::github::{FakeConfig, FakeGitHub, ReleaseSeed};
+use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::{Harness, RunResult};
-use slipway_testkit::hostile::{Behaviour, EchoFormat, HostileServer, Paging, Rule};
+use slipway_testkit::hostile::{self, Behaviour, EchoFormat, HostileServer, Paging, Rule};
 
 const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
 const REPO: &str = "octo/demo";
@@ -130,17 +130,8 @@ fn a_token_with_quotes_and_backslashes_never_shows_when_an_error_page_echoes_it(
         (500, EchoFormat::Json),
         (403, EchoFormat::Html),
     ] {
-        let fake = FakeGitHub::start_with(FakeConfig {
-            token: token.to_string(),
-            ..FakeConfig::default()
-        })
-        .unwrap();
-        fake.add_repo(REPO);
-        let api = HostileServer::proxy(fake.api_url());
-        api.add(Rule::prefix(
-            "/repos/",
-            Behaviour::echo_headers(status, format),
-        ));
+        let fake = hostile::github_with_token(token, REPO);
+        let api = hostile::echoing_api(&fake, status, format);
         let run = through(&fake, &api).run().assert_failure();
         assert!(api.saw(token), "the page echoed the token it was sent");
         assert!(run.stderr.contains(&status.to_string()), "{}", run.stderr);

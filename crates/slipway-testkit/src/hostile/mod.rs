@@ -348,6 +348,33 @@ fn origin_of(upstream: &str) -> Result<String, StartError> {
     Ok(url.origin().ascii_serialization())
 }
 
+/// A fake GitHub that accepts `token` and holds `repo`, for tests that make a server echo the
+/// token back (a token with quotes and backslashes shows whether every form is redacted).
+pub fn github_with_token(token: &str, repo: &str) -> crate::github::FakeGitHub {
+    let fake = crate::github::FakeGitHub::start_with(crate::github::FakeConfig {
+        token: token.to_string(),
+        ..crate::github::FakeConfig::default()
+    })
+    .expect("start the fake GitHub");
+    fake.add_repo(repo);
+    fake
+}
+
+/// A proxy in front of `fake` whose every repository call answers `status` with an error page
+/// (in `format`) quoting the request's headers, the token among them.
+pub fn echoing_api(
+    fake: &crate::github::FakeGitHub,
+    status: u16,
+    format: EchoFormat,
+) -> HostileServer {
+    let api = HostileServer::proxy(fake.api_url());
+    api.add(Rule::prefix(
+        "/repos/",
+        Behaviour::echo_headers(status, format),
+    ));
+    api
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
