@@ -4,40 +4,22 @@ use std::path::{Component, Path, PathBuf};
 
 use slipway_runner::{Action, HintExt};
 
-use crate::error::FetchError;
-use crate::names::NameFilter;
-use crate::select::Selector;
+use slipway_github::GitHub;
+use slipway_release::fetch::names::NameFilter;
+use slipway_release::fetch::{Fetch, FetchError, Selector};
 
 /// The most downloads at once `concurrency` accepts.
 pub const MAX_CONCURRENCY: usize = 64;
 
-/// Everything fetch-assets was asked to do, checked.
-#[derive(Debug, Clone)]
+/// A validated request, built from the inputs (and the event payload when no release is named).
+#[derive(Debug)]
 pub struct Request {
-    /// Which release.
-    pub selector: Selector,
-    /// Whether a tag may match a draft.
-    pub include_drafts: bool,
-    /// The `patterns` globs as given (for messages).
-    pub patterns: Vec<String>,
-    /// The `exclude` globs as given.
-    pub exclude: Vec<String>,
-    /// The compiled filter.
-    pub filter: NameFilter,
-    /// Where files go (relative to the workspace, as given).
-    pub dir: PathBuf,
-    /// Check hashes.
-    pub verify: bool,
-    /// The checksums manifest's asset name; `None` when disabled (empty input).
-    pub checksums: Option<String>,
-    /// Downloads at once.
-    pub concurrency: usize,
-    /// Fail when no asset matches.
-    pub fail_on_empty: bool,
-    /// Template mapping the tag to `version`.
-    pub tag_template: String,
-    /// Write nothing.
-    pub dry_run: bool,
+    /// What to fetch.
+    pub fetch: Fetch,
+    /// The client for `repository` at `api-url`.
+    pub github: GitHub,
+    /// Progress as log lines (Actions) or a live line (a terminal).
+    pub in_actions: bool,
 }
 
 /// Downloads at once when `concurrency` is empty.
@@ -177,7 +159,7 @@ impl Request {
         let tag_template = i.or_default("tag-template");
         slipway_version::render_tag(&tag_template, "0.0.0")
             .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
-        Ok(Self {
+        let fetch = Fetch {
             selector,
             include_drafts: i.bool("include-drafts")?,
             patterns,
@@ -190,6 +172,11 @@ impl Request {
             fail_on_empty: i.bool("fail-on-empty")?,
             tag_template,
             dry_run: i.bool("dry-run")?,
+        };
+        Ok(Self {
+            fetch,
+            github: slipway_github::client_from_inputs(i, &action.commands)?,
+            in_actions: action.env.in_actions(),
         })
     }
 }

@@ -1,22 +1,17 @@
 //! `pypi-publish`: puts the dists of a directory on PyPI, TestPyPI or any index, with an API
 //! token or trusted publishing, idempotent by hash.
 //!
-//! The binary reads the inputs into a [`slipway_pypi::PublishRequest`] ([`request_from`]),
-//! calls [`slipway_pypi::publish()`], and writes the report as outputs and a step summary
-//! ([`write_outputs`], [`summary`]).
+//! The same three steps as every slipway action: [`request`] turns the inputs into a typed
+//! request, the work is [`slipway_pypi::publish()`], and [`report`] writes the outputs, the step
+//! summary and the log lines (on a failed upload too: what is already on the index).
 
-use std::path::PathBuf;
+pub mod report;
+pub mod request;
 
-use anyhow::Context as _;
-use secrecy::SecretString;
-use slipway_pypi::{
-    Credentials, FileReport, FileStatus, LocalOptions, OidcEnv, Patience, PublishError,
-    PublishReport, PublishRequest, RetryPolicy, TimeBounds, TrustedPublishing,
-};
-use slipway_runner::progress::human_bytes;
-use slipway_runner::summary::cell;
-use slipway_runner::{Action, HintExt, InputSpec, OutputSpec, Summary, Tool, env};
-use url::Url;
+use slipway_pypi::PublishError;
+use slipway_runner::{Action, InputSpec, OutputSpec, Tool};
+
+pub use request::Request;
 
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
@@ -106,247 +101,32 @@ pub static TOOL: Tool = Tool {
     ],
 };
 
-/// A URL input, parsed and checked. Credentials written into it (`https://user:pw@host/`) are
-/// masked as soon as the value is read (before any error could quote it) and taken out of the
-/// URL: they come back as [`Credentials`] for that URL's origin alone, and the URL is shown and
-/// used without them.
-fn url_input(action: &Action, name: &str) -> anyhow::Result<Option<(Url, Option<Credentials>)>> {
-    let inputs = &action.inputs;
-    let Some(raw) = inputs.string(name) else {
-        return Ok(None);
-    };
-    let credentials = slipway_pypi::userinfo(&raw).map(|(user, password)| Credentials {
-        user,
-        password: SecretString::from(password),
-    });
-    if let Some(credentials) = &credentials {
-        credentials.register(&action.commands);
-    }
-    if let Some((user, password)) = slipway_pypi::typed_userinfo(&raw) {
-        // As typed too (percent-encoded or not); a user alone is a token.
-        action
-            .commands
-            .add_mask(if password.is_empty() { user } else { password });
-    }
-    let url = slipway_pypi::parse_secure_url(&raw)
-        .map_err(|e| inputs.invalid(name, &slipway_pypi::display_input_url(&raw), e.to_string()))?;
-    Ok(Some((slipway_pypi::without_userinfo(&url), credentials)))
-}
-
-/// Reads and validates every input and the OIDC environment; errors name the input and value.
-pub fn request_from(action: &Action) -> anyhow::Result<PublishRequest> {
-    let i = &action.inputs;
-    let workspace = action
-        .env
-        .path(env::GITHUB_WORKSPACE)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let packages_dir = workspace.join(i.or_default("packages-dir"));
-    let (repository_url, upload_auth) = match url_input(action, "repository-url")? {
-        Some(given) => given,
-        None => (
-            slipway_pypi::parse_secure_url(slipway_pypi::PYPI_UPLOAD_URL)?,
-            None,
-        ),
-    };
-    let (index_url, index_auth) = match url_input(action, "index-url")? {
-        Some((url, auth)) => (Some(url), auth),
-        None => (slipway_pypi::derive_index_url(&repository_url), None),
-    };
-    let pypi = slipway_pypi::urls::KnownIndex::of(&repository_url).is_some();
-    let trusted_publishing = i
-        .parsed("trusted-publishing", |v| {
-            v.parse::<TrustedPublishing>().map_err(|e| {
-                format!("{e}\nhint: `auto` (the default) uses trusted publishing when `password` is empty; `always` requires it; `never` requires `password`")
-            })
-        })?
-        .unwrap_or_default();
-    let expected_version = i.string("expected-version");
-    if let Some(v) = &expected_version
-        && let Err(e) = v.parse::<pep440_rs::Version>()
-    {
-        return Err(i
-                .invalid(
-                    "expected-version",
-                    v,
-                    format!("it is not a PEP 440 version: {e}\nhint: write it as `1.2.3` (a leading `v` is accepted), e.g. the `version` output of fetch-assets"),
-                )
-                .into());
-    }
-    let mut password = i.secret("password", &action.commands);
-    let mut user = i.or_default("user");
-    if let Some(auth) = upload_auth {
-        let instead = if password.is_some() {
-            Some("`password` is set")
-        } else if trusted_publishing == TrustedPublishing::Always {
-            Some("`trusted-publishing` is `always`")
-        } else {
-            None
-        };
-        match instead {
-            Some(why) => action.commands.warning(&format!(
-                "`repository-url` carries credentials, but {why}: the credentials in the URL are not used"
-            )),
-            None => {
-                user = auth.user;
-                password = Some(auth.password);
-            }
-        }
-    }
-    // Read by the runner to turn on debug logging; checked here so a typo is an error.
-    i.bool("verbose")?;
-    let request_token = action
-        .env
-        .get(env::ACTIONS_ID_TOKEN_REQUEST_TOKEN)
-        .map(|t| {
-            action.commands.add_mask(t);
-            secrecy::SecretString::from(t.to_string())
-        });
-    let event = action
-        .event()
-        .context("reading the event payload")
-        .hint("GITHUB_EVENT_PATH must name the event's JSON file")?;
-    Ok(PublishRequest {
-        packages_dir,
-        repository_url,
-        index_url,
-        index_auth,
-        user,
-        password,
-        trusted_publishing,
-        local: LocalOptions {
-            verify_metadata: i.bool("verify-metadata")?,
-            pypi,
-            expected_version,
-            attestations: i.bool("attestations")?,
-        },
-        skip_existing: i.bool("skip-existing")?,
-        dry_run: i.bool("dry-run")?,
-        oidc: OidcEnv {
-            request_url: action
-                .env
-                .get(env::ACTIONS_ID_TOKEN_REQUEST_URL)
-                .map(str::to_string),
-            request_token,
-            event_name: action.context.event_name.clone(),
-            event,
-        },
-        patience: Patience {
-            retry: RetryPolicy::from_env(action.inputs.env()),
-            bounds: TimeBounds::from_env(action.inputs.env()).map_err(anyhow::Error::msg)?,
-        },
-    })
-}
-
-/// Writes the `uploaded`, `skipped` and `version` outputs.
-pub fn write_outputs(action: &mut Action, report: &PublishReport) -> anyhow::Result<()> {
-    let uploaded = serde_json::to_string(&report.names(FileStatus::Uploaded))?;
-    let skipped = serde_json::to_string(&report.names(FileStatus::Skipped))?;
-    action.output("uploaded", uploaded)?;
-    action.output("skipped", skipped)?;
-    action.output("version", &report.version)?;
-    Ok(())
-}
-
-/// Adds the report's table to the step summary: file, size, hashes (with `print-hash`),
-/// status and project link. `failed` names a file that stopped the run.
-pub fn summary(
-    summary: &mut Summary,
-    files: &[FileReport],
-    print_hash: bool,
-    dry_run: bool,
-    failed: Option<&str>,
-) {
-    let title = if dry_run {
-        "pypi-publish (dry run)"
-    } else {
-        "pypi-publish"
-    };
-    summary.heading(2, title);
-    if files.is_empty() && failed.is_none() {
-        summary.paragraph("No files were handled.");
-        return;
-    }
-    let mut header = vec!["File", "Size"];
-    if print_hash {
-        header.extend(["sha256", "blake2_256"]);
-    }
-    header.extend(["Status", "Project"]);
-    let mut rows: Vec<Vec<String>> = files
-        .iter()
-        .map(|f| {
-            let mut row = vec![format!("`{}`", f.filename), human_bytes(f.size)];
-            if print_hash {
-                row.push(format!("`{}`", f.sha256));
-                row.push(format!("`{}`", f.blake2_256));
-            }
-            row.push(f.status.as_str().to_string());
-            row.push(format!(
-                "[{} {}]({})",
-                cell(&f.name),
-                cell(&f.version),
-                f.project_url
-            ));
-            row
-        })
-        .collect();
-    if let Some(name) = failed {
-        let mut row = vec![format!("`{name}`"), String::new()];
-        if print_hash {
-            row.extend([String::new(), String::new()]);
-        }
-        row.extend(["**failed**".to_string(), String::new()]);
-        rows.push(row);
-    }
-    summary.table(&header, &rows);
-}
-
-/// Logs one line per file (with hashes when asked), for the job log.
-pub fn log_files(files: &[FileReport], print_hash: bool) {
-    for f in files {
-        if print_hash {
-            tracing::info!(
-                "{} {} ({}): sha256 {} blake2_256 {}",
-                f.status.as_str(),
-                f.filename,
-                human_bytes(f.size),
-                f.sha256,
-                f.blake2_256
-            );
-        } else {
-            tracing::info!(
-                "{} {} ({})",
-                f.status.as_str(),
-                f.filename,
-                human_bytes(f.size)
-            );
-        }
-    }
-}
-
 /// The whole tool: inputs → [`slipway_pypi::publish()`] → outputs and step summary; on a failed
 /// upload the summary still lists what is already on the index.
 pub async fn main(action: &mut Action) -> anyhow::Result<()> {
-    let request = request_from(action)?;
-    let print_hash = action.inputs.bool("print-hash")?;
+    let Request {
+        publish: request,
+        print_hash,
+    } = Request::from_action(action)?;
     match slipway_pypi::publish(&request, &action.commands).await {
         Ok(report) => {
-            log_files(&report.files, print_hash);
-            summary(
+            report::log_files(&report.files, print_hash);
+            report::summary(
                 &mut action.summary,
                 &report.files,
                 print_hash,
                 request.dry_run,
                 None,
             );
-            write_outputs(action, &report)
+            report::write_outputs(action, &report)
         }
         Err(PublishError::Upload {
             filename,
             done,
             source,
         }) => {
-            log_files(&done, print_hash);
-            summary(
+            report::log_files(&done, print_hash);
+            report::summary(
                 &mut action.summary,
                 &done,
                 print_hash,

@@ -6,11 +6,11 @@ use sha2::{Digest as _, Sha256};
 use slipway_github::{Asset, GitHub, Release};
 use slipway_runner::Commands;
 
-use crate::error::FetchError;
-use crate::fetch::{Expected, Fetched, Fetcher, Outcome};
-use crate::manifest::{Lookup, Manifest};
-use crate::names::unsafe_reason;
-use crate::request::Request;
+use super::Fetch;
+use super::download::{Expected, Fetched, Fetcher, Outcome};
+use super::error::FetchError;
+use super::manifest::{Lookup, Manifest};
+use super::names::unsafe_reason;
 
 /// A checksums file larger than this is not one (a line per file, ~100 bytes each).
 const MANIFEST_MAX: u64 = 16 * 1024 * 1024;
@@ -53,7 +53,7 @@ impl Plan {
     pub async fn make(
         gh: &GitHub,
         release: &Release,
-        request: &Request,
+        request: &Fetch,
         commands: &Commands,
     ) -> anyhow::Result<Self> {
         let assets = gh.list_assets(release.id).await.with_context(|| {
@@ -101,7 +101,7 @@ impl Plan {
         let manifest_name = request
             .checksums
             .clone()
-            .unwrap_or_else(|| crate::MANIFEST.into());
+            .unwrap_or_else(|| super::MANIFEST.into());
         let manifest_asset = request
             .checksums
             .as_ref()
@@ -209,7 +209,7 @@ impl Plan {
 async fn load_manifest(
     gh: &GitHub,
     asset: &Asset,
-    request: &Request,
+    request: &Fetch,
     selected: bool,
 ) -> Result<LoadedManifest, FetchError> {
     let name = asset.name.as_str();

@@ -5,7 +5,7 @@
 use slipway_github::{GitHub, GitHubError, NewRelease, Release};
 use slipway_version::{ParsedVersion, Scheme};
 
-use crate::Request;
+use super::Draft;
 
 /// Why the release cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +145,7 @@ async fn confirm_draft(
 
 /// The published release tagged with the highest version below `version`, for notes that list
 /// the changes since it.
-fn previous_tag(releases: &[Release], request: &Request) -> Option<String> {
+fn previous_tag(releases: &[Release], request: &Draft) -> Option<String> {
     let ours = ParsedVersion::parse(&request.version, Scheme::Pep440).ok()?;
     releases
         .iter()
@@ -198,7 +198,7 @@ async fn delete_duplicate(gh: &GitHub, id: u64, tag: &str, kept: u64) -> Result<
 /// release; a failure to generate them is a warning, not an error (the maintainer writes them).
 async fn notes(
     gh: &GitHub,
-    request: &Request,
+    request: &Draft,
     releases: &[Release],
     warnings: &mut Vec<String>,
 ) -> (Option<String>, Option<String>) {
@@ -225,7 +225,7 @@ async fn notes(
 /// an older one created at the same moment (and is deleted at once, before any upload).
 pub async fn locate(
     gh: &GitHub,
-    request: &Request,
+    request: &Draft,
     warnings: &mut Vec<String>,
 ) -> Result<Located, ReleaseError> {
     let tag = &request.tag;
@@ -363,7 +363,7 @@ pub async fn reconcile_duplicate(
     gh: &GitHub,
     duplicate: &Release,
     kept: &Kept<'_>,
-    hashes: &mut crate::assets::HashCache,
+    hashes: &mut super::assets::HashCache,
     dry_run: bool,
     warnings: &mut Vec<String>,
 ) -> Result<String, ReleaseError> {

@@ -12,7 +12,7 @@ use slipway_github::{Asset, GitHub};
 use slipway_runner::progress::Progress;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
-use crate::error::FetchError;
+use super::error::FetchError;
 
 /// Temporary downloads are named `.<asset name>.<random><PART_SUFFIX>` inside `dir`: hidden,
 /// never an asset's name (those cannot start with `.`), and easy to clear after a crash.
@@ -313,7 +313,7 @@ impl Fetcher<'_> {
     /// A new temporary file for `name` in `dir` (deleted when dropped).
     fn temp_file(&self, name: &str) -> Result<tempfile::NamedTempFile, FetchError> {
         tempfile::Builder::new()
-            .prefix(&crate::names::temp_prefix(name))
+            .prefix(&super::names::temp_prefix(name))
             .suffix(PART_SUFFIX)
             .tempfile_in(self.dir)
             .map_err(io_err("create a temporary file in", self.dir))

@@ -3,7 +3,7 @@
 
 use slipway_github::{GitHub, GitHubError, Release};
 
-use crate::error::FetchError;
+use super::error::FetchError;
 
 /// Which release to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,14 +1,121 @@
-//! `compare-to`: finding the previous version through the GitHub API.
+//! version-bump's work: read the version from source, find the previous one (`compare-to`: the
+//! last release, tag or commit, through the GitHub API) and say whether this one is new.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context as _;
 use slipway_github::GitHub;
-use slipway_runner::{Action, HintExt};
-use slipway_version::{Found, MapFiles, ParsedVersion, SourceKind, SourceRequest};
+use slipway_runner::{Commands, HintExt};
+use slipway_version::{
+    BumpKind, Found, MapFiles, ParsedVersion, Scheme, SourceKind, SourceRequest,
+};
 
-use crate::Request;
+/// What to read and what to compare it with: version-bump's validated request.
+#[derive(Debug, Clone)]
+pub struct Bump {
+    /// Project directory.
+    pub project: PathBuf,
+    /// Where to read the version.
+    pub source: SourceRequest,
+    /// What to compare with.
+    pub compare_to: CompareTo,
+    /// The commit `previous-commit` compares with (the input, else the event's previous commit;
+    /// `None`: a new branch, the version counts as new).
+    pub previous_ref: Option<String>,
+    /// Ordering scheme.
+    pub scheme: Scheme,
+    /// Tag template.
+    pub tag_template: String,
+}
+
+/// What version-bump found out.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The version, normalized under the scheme (what build backends put in file names).
+    pub version: String,
+    /// The version as written in source.
+    pub version_as_written: String,
+    /// Its parsed form.
+    pub parsed: ParsedVersion,
+    /// `file key` it came from.
+    pub source: String,
+    /// The tag for it.
+    pub tag: String,
+    /// Whether the tag exists (None when not checked).
+    pub tag_exists: Option<bool>,
+    /// What it was compared with.
+    pub previous: Option<Previous>,
+    /// Whether it is new.
+    pub bumped: bool,
+    /// Which part changed.
+    pub bump_kind: BumpKind,
+    /// A lower version than the previous one.
+    pub downgrade: bool,
+    /// The comparison that was made.
+    pub compare_to: CompareTo,
+}
+
+/// Reads the version and compares it with the previous one; `gh` is needed unless
+/// `compare-to` is `none`.
+pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyhow::Result<Checked> {
+    let files = slipway_version::LocalFiles::new(&request.project);
+    let found = slipway_version::find_version(&files, &request.source).with_context(|| {
+        format!(
+            "cannot read the version of the project in `{}`",
+            request.project.display()
+        )
+    })?;
+    let parsed = ParsedVersion::parse(&found.version, request.scheme).with_context(|| {
+        format!(
+            "`{}` in `{}` is not a valid version",
+            found.version, found.file
+        )
+    })?;
+    // Tags, `expected-version` and file names all use the normalized form.
+    let version = parsed.normalized();
+    let tag = slipway_version::render_tag(&request.tag_template, &version)?;
+    let source = format!("{} {}", found.file, found.key);
+    if version == found.version {
+        tracing::info!("version {version} from {source}");
+    } else {
+        tracing::info!(
+            "version {version} from {source} (written `{}`)",
+            found.version
+        );
+    }
+    let (previous, tag_exists) = match gh {
+        Some(gh) if request.compare_to != CompareTo::None => {
+            previous(request, gh, log, &found, &tag).await?
+        }
+        _ => (None, None),
+    };
+    let (bumped, bump_kind, downgrade) = match &previous {
+        None => (true, BumpKind::Major, false),
+        Some(prev) => {
+            let kind = slipway_version::bump_kind(&prev.parsed, &parsed);
+            match parsed.cmp(&prev.parsed) {
+                std::cmp::Ordering::Greater => (true, kind, false),
+                std::cmp::Ordering::Equal => (false, BumpKind::None, false),
+                std::cmp::Ordering::Less => (false, BumpKind::None, true),
+            }
+        }
+    };
+    Ok(Checked {
+        version,
+        version_as_written: found.version,
+        parsed,
+        source,
+        tag,
+        tag_exists,
+        previous,
+        bumped,
+        bump_kind,
+        downgrade,
+        compare_to: request.compare_to,
+    })
+}
 
 /// What the version is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,10 +170,7 @@ pub struct Previous {
 }
 
 /// The highest version among `(tag, origin)` candidates whose tag fits the template.
-fn highest<'a>(
-    request: &Request,
-    tags: impl Iterator<Item = (&'a str, String)>,
-) -> Option<Previous> {
+fn highest<'a>(request: &Bump, tags: impl Iterator<Item = (&'a str, String)>) -> Option<Previous> {
     let mut best: Option<Previous> = None;
     for (tag, origin) in tags {
         let Some(version) = slipway_version::version_from_tag(&request.tag_template, tag) else {
@@ -92,7 +196,7 @@ fn highest<'a>(
 }
 
 /// A repository-relative path for a file of the project.
-fn repo_path(request: &Request, file: &str) -> String {
+fn repo_path(request: &Bump, file: &str) -> String {
     let joined = request.project.join(file);
     let parts: Vec<String> = joined
         .components()
@@ -105,16 +209,13 @@ fn repo_path(request: &Request, file: &str) -> String {
 }
 
 /// Finds the previous version for `request.compare_to`, and whether `tag` exists.
-pub(crate) async fn previous(
-    request: &Request,
-    action: &Action,
+async fn previous(
+    request: &Bump,
+    gh: &GitHub,
+    log: &Commands,
     found: &Found,
     tag: &str,
 ) -> anyhow::Result<(Option<Previous>, Option<bool>)> {
-    if request.compare_to == CompareTo::None {
-        return Ok((None, None));
-    }
-    let gh: GitHub = slipway_github::client_from_inputs(&action.inputs, &action.commands)?;
     let previous = match request.compare_to {
         CompareTo::None => None,
         CompareTo::LatestRelease => {
@@ -139,7 +240,7 @@ pub(crate) async fn previous(
                     .map(|t| (t.name.as_str(), format!("tag {}", t.name))),
             )
         }
-        CompareTo::PreviousCommit => previous_commit(request, action, found, &gh).await?,
+        CompareTo::PreviousCommit => previous_commit(request, log, found, gh).await?,
     };
     let tag_exists = gh
         .tag_exists(tag)
@@ -149,8 +250,8 @@ pub(crate) async fn previous(
 }
 
 async fn previous_commit(
-    request: &Request,
-    action: &Action,
+    request: &Bump,
+    log: &Commands,
     found: &Found,
     gh: &GitHub,
 ) -> anyhow::Result<Option<Previous>> {
@@ -160,15 +261,10 @@ async fn previous_commit(
         ))
         .hint("use `compare-to: latest-release` or `latest-tag` with `version-source: dist`");
     }
-    let event = action.event()?;
-    let git_ref = match request.previous_ref.clone().or_else(|| {
-        event
-            .as_ref()
-            .and_then(|e| e.previous_commit().map(str::to_string))
-    }) {
+    let git_ref = match request.previous_ref.clone() {
         Some(r) => r,
         None => {
-            action.commands.notice("no previous commit (a new branch, or an event without one): the version counts as new");
+            log.notice("no previous commit (a new branch, or an event without one): the version counts as new");
             return Ok(None);
         }
     };
@@ -184,7 +280,7 @@ async fn previous_commit(
         }
     }
     if files.is_empty() {
-        action.commands.notice(&format!(
+        log.notice(&format!(
             "none of {:?} exist at `{git_ref}`: the version counts as new",
             found.files_read
         ));

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use slipway_github::{Asset, GitHub, GitHubError, Release};
 use slipway_runner::progress::{Progress, human_bytes};
 
-use crate::files::{FilesError, LocalFile, content_type, sha256_of};
+use super::files::{FilesError, LocalFile, content_type, sha256_of};
 
 /// Uploads of one file that meet a conflict (422 `already_exists`, or the asset deleted under
 /// us) are re-listed and tried again at most this often.
@@ -193,7 +193,7 @@ pub struct Planned {
 /// `existing` assets: an asset with the same name and bytes is kept; other bytes are replaced
 /// on a draft with `overwrite`, an error otherwise. `release` is `None` in a dry run that would
 /// create the release. A file with an uploaded asset of its name should be hashed already
-/// ([`crate::files::hash_files`]); one that is not is hashed here.
+/// ([`super::files::hash_files`]); one that is not is hashed here.
 pub async fn plan(
     gh: &GitHub,
     release: Option<&Release>,

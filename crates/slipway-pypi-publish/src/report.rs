@@ -1,0 +1,92 @@
+//! What a run did, as outputs, a step summary and one log line per file.
+
+use slipway_pypi::{FileReport, FileStatus, PublishReport};
+use slipway_runner::progress::human_bytes;
+use slipway_runner::summary::cell;
+use slipway_runner::{Action, Summary};
+
+/// Writes the `uploaded`, `skipped` and `version` outputs.
+pub fn write_outputs(action: &mut Action, report: &PublishReport) -> anyhow::Result<()> {
+    let uploaded = serde_json::to_string(&report.names(FileStatus::Uploaded))?;
+    let skipped = serde_json::to_string(&report.names(FileStatus::Skipped))?;
+    action.output("uploaded", uploaded)?;
+    action.output("skipped", skipped)?;
+    action.output("version", &report.version)?;
+    Ok(())
+}
+
+/// Adds the report's table to the step summary: file, size, hashes (with `print-hash`),
+/// status and project link. `failed` names a file that stopped the run.
+pub fn summary(
+    summary: &mut Summary,
+    files: &[FileReport],
+    print_hash: bool,
+    dry_run: bool,
+    failed: Option<&str>,
+) {
+    let title = if dry_run {
+        "pypi-publish (dry run)"
+    } else {
+        "pypi-publish"
+    };
+    summary.heading(2, title);
+    if files.is_empty() && failed.is_none() {
+        summary.paragraph("No files were handled.");
+        return;
+    }
+    let mut header = vec!["File", "Size"];
+    if print_hash {
+        header.extend(["sha256", "blake2_256"]);
+    }
+    header.extend(["Status", "Project"]);
+    let mut rows: Vec<Vec<String>> = files
+        .iter()
+        .map(|f| {
+            let mut row = vec![format!("`{}`", f.filename), human_bytes(f.size)];
+            if print_hash {
+                row.push(format!("`{}`", f.sha256));
+                row.push(format!("`{}`", f.blake2_256));
+            }
+            row.push(f.status.as_str().to_string());
+            row.push(format!(
+                "[{} {}]({})",
+                cell(&f.name),
+                cell(&f.version),
+                f.project_url
+            ));
+            row
+        })
+        .collect();
+    if let Some(name) = failed {
+        let mut row = vec![format!("`{name}`"), String::new()];
+        if print_hash {
+            row.extend([String::new(), String::new()]);
+        }
+        row.extend(["**failed**".to_string(), String::new()]);
+        rows.push(row);
+    }
+    summary.table(&header, &rows);
+}
+
+/// Logs one line per file (with hashes when asked), for the job log.
+pub fn log_files(files: &[FileReport], print_hash: bool) {
+    for f in files {
+        if print_hash {
+            tracing::info!(
+                "{} {} ({}): sha256 {} blake2_256 {}",
+                f.status.as_str(),
+                f.filename,
+                human_bytes(f.size),
+                f.sha256,
+                f.blake2_256
+            );
+        } else {
+            tracing::info!(
+                "{} {} ({})",
+                f.status.as_str(),
+                f.filename,
+                human_bytes(f.size)
+            );
+        }
+    }
+}
