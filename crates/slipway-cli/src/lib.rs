@@ -8,10 +8,10 @@ use slipway_runner::{Tool, run_with_args};
 
 /// Every tool, in pipeline order.
 pub const TOOLS: [&Tool; 4] = [
-    &slipway_version_bump::TOOL,
-    &slipway_draft_release::TOOL,
-    &slipway_fetch_assets::TOOL,
-    &slipway_pypi_publish::TOOL,
+    &version_bump::TOOL,
+    &draft_release::TOOL,
+    &fetch_assets::TOOL,
+    &pypi_publish::TOOL,
 ];
 
 /// The tools' names, comma separated (for messages).
@@ -21,30 +21,14 @@ pub fn tool_names() -> String {
 
 /// Runs the tool called `name` with `args`; `None` when there is no such tool.
 pub fn run_tool(name: &str, args: Vec<String>) -> Option<ExitCode> {
-    let code = if name == slipway_version_bump::TOOL.name {
-        run_with_args(
-            &slipway_version_bump::TOOL,
-            args,
-            slipway_version_bump::main,
-        )
-    } else if name == slipway_draft_release::TOOL.name {
-        run_with_args(
-            &slipway_draft_release::TOOL,
-            args,
-            slipway_draft_release::main,
-        )
-    } else if name == slipway_fetch_assets::TOOL.name {
-        run_with_args(
-            &slipway_fetch_assets::TOOL,
-            args,
-            slipway_fetch_assets::main,
-        )
-    } else if name == slipway_pypi_publish::TOOL.name {
-        run_with_args(
-            &slipway_pypi_publish::TOOL,
-            args,
-            slipway_pypi_publish::main,
-        )
+    let code = if name == version_bump::TOOL.name {
+        run_with_args(&version_bump::TOOL, args, version_bump::main)
+    } else if name == draft_release::TOOL.name {
+        run_with_args(&draft_release::TOOL, args, draft_release::main)
+    } else if name == fetch_assets::TOOL.name {
+        run_with_args(&fetch_assets::TOOL, args, fetch_assets::main)
+    } else if name == pypi_publish::TOOL.name {
+        run_with_args(&pypi_publish::TOOL, args, pypi_publish::main)
     } else {
         return None;
     };

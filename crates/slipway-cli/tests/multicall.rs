@@ -12,7 +12,7 @@ fn umbrella_inputs_left_empty_take_each_tools_defaults() {
     let mut h = Harness::new(BIN)
         .arg("version-bump")
         .env("SLIPWAY_UMBRELLA", "1");
-    for input in slipway_version_bump::TOOL.inputs {
+    for input in version_bump::TOOL.inputs {
         h = h.input(input.name, "");
     }
     h = h.input("compare-to", "none");

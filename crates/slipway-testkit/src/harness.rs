@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use slipway_testkit::harness::Harness;
-//! let h = Harness::new("target/debug/slipway-version-bump")
+//! let h = Harness::new("target/debug/version-bump")
 //!     .input("dry-run", "true")
 //!     .event("push", serde_json::json!({ "before": "0".repeat(40) }));
 //! h.write_file("pyproject.toml", "[project]\nname = \"demo\"\nversion = \"1.0\"\n");

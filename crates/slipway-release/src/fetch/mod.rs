@@ -1,7 +1,7 @@
 //! fetch-assets' work: exactly the bytes attached to a release, verified, into a directory.
 //!
 //! [`fetch()`] finds the release ([`select`]), picks its assets ([`names`]), loads the checksums
-//! manifest ([`manifest`]) and plans every file ([`plan`]), then brings each asset into `dir`,
+//! manifest ([`manifest`]) and plans every file, then brings each asset into `dir`,
 //! `concurrency` at a time ([`download::Fetcher`]); the [`Retrieved`] result lists each file as
 //! it ended up and each failure.
 

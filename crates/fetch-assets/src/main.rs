@@ -2,5 +2,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    slipway_runner::run(&slipway_fetch_assets::TOOL, slipway_fetch_assets::main)
+    slipway_runner::run(&fetch_assets::TOOL, fetch_assets::main)
 }

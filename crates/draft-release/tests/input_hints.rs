@@ -149,6 +149,32 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
     }
 }
 
+/// Every input is checked before any file is read: a bad `api-url` is what the user hears about,
+/// not the `files` pattern that matches nothing (which was globbed first, before the client was
+/// built from the validated request).
+#[test]
+fn a_bad_api_url_is_reported_before_the_files_are_globbed() {
+    let fake = fake();
+    let run = with_inputs(
+        &fake,
+        &[
+            ("api-url", "ftp://example.com"),
+            ("files", "nothing-here/*"),
+        ],
+    )
+    .run();
+    run.assert_rejected(
+        "api-url before files",
+        "input `api-url` has an invalid value `ftp://example.com`",
+    );
+    assert!(
+        !run.stderr.contains("nothing-here"),
+        "the files were looked at before the inputs were all checked:\n{}",
+        run.stderr
+    );
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+}
+
 #[test]
 fn a_huge_value_is_quoted_as_a_short_excerpt_with_its_size() {
     let fake = fake();

@@ -2,5 +2,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    slipway_runner::run(&slipway_version_bump::TOOL, slipway_version_bump::main)
+    slipway_runner::run(&version_bump::TOOL, version_bump::main)
 }

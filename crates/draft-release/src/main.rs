@@ -2,5 +2,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    slipway_runner::run(&slipway_draft_release::TOOL, slipway_draft_release::main)
+    slipway_runner::run(&draft_release::TOOL, draft_release::main)
 }

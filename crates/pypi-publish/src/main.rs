@@ -2,5 +2,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    slipway_runner::run(&slipway_pypi_publish::TOOL, slipway_pypi_publish::main)
+    slipway_runner::run(&pypi_publish::TOOL, pypi_publish::main)
 }
