@@ -92,7 +92,7 @@ fn a_redirected_token_exchange_never_resends_the_oidc_token() {
                 Rule::exact("/_/oidc/mint-token", Behaviour::redirect(status, &to)).method("POST"),
             )
             .with(ok_upload());
-        let (out, took) = trusted(&index, &github, dir.path());
+        let (out, took) = trusted(&index, &github.request_url(), dir.path());
         assert!(
             evil.requests().is_empty(),
             "{status}: {:?}",
@@ -138,7 +138,8 @@ fn a_redirected_oidc_token_request_sends_no_bearer_elsewhere() {
             ),
         ));
         let index = HostileServer::start().with(audience()).with(ok_upload());
-        let (out, took) = trusted(&index, &github, dir.path());
+        let token_url = format!("{}/oidc-token?api-version=2.0", github.url());
+        let (out, took) = trusted(&index, &token_url, dir.path());
         assert!(evil.requests().is_empty(), "{:?}", evil.requests());
         assert!(
             github.saw(REQUEST_TOKEN),

@@ -362,7 +362,7 @@ fn the_token_exchange_is_retried_on_a_502() {
         .with(Rule::exact("/_/oidc/mint-token", minted))
         .with(Rule::prefix("/simple/", not_found()))
         .with(ok_upload());
-    let (out, _) = trusted(&index, &github, dir.path());
+    let (out, _) = trusted(&index, &github.request_url(), dir.path());
     out.assert_ok();
     assert_eq!(out.list("uploaded"), [file_name(&whl)]);
     let mints = index
@@ -403,7 +403,7 @@ fn a_token_close_to_expiry_is_renewed_between_files() {
         .with(Rule::prefix("/simple/", not_found()))
         .with(ok_upload());
     let started = Instant::now();
-    let (out, _) = trusted(&index, &github, dir.path());
+    let (out, _) = trusted(&index, &github.request_url(), dir.path());
     out.assert_ok();
     assert!(started.elapsed() < BOUND);
     assert_eq!(out.list("uploaded").len(), 3);

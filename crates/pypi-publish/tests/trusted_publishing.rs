@@ -5,35 +5,22 @@ mod common;
 
 use std::sync::OnceLock;
 
-use base64::Engine as _;
 use common::fake::{self, Reply};
 use common::{Outcome, run};
+use slipway_testkit::doubles::oidc::{self, GitHubOidc, Minting, TokenIssuer};
 
 const REQUEST_TOKEN: &str = "ghs_requesttokenABCDEF123456";
 const MINTED: &str = "pypi-mintedTOKEN-0123456789abcdef";
 
 fn jwt(job_workflow_ref: &str) -> String {
-    let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-    let claims = serde_json::json!({
+    oidc::jwt(&serde_json::json!({
         "sub": "repo:octo/pkg:environment:pypi",
         "repository": "octo/pkg",
         "workflow_ref": "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0",
         "job_workflow_ref": job_workflow_ref,
         "ref": "refs/tags/v1.0",
         "environment": "pypi",
-    });
-    format!(
-        "{}.{}.c2lnbmF0dXJl",
-        enc(br#"{"alg":"RS256"}"#),
-        enc(claims.to_string().as_bytes())
-    )
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    }))
 }
 
 const OWN_WORKFLOW: &str = "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0";
@@ -54,55 +41,32 @@ impl Default for Setup {
     }
 }
 
-fn oidc_index(setup: Setup) -> fake::Fake {
+/// Both sides of trusted publishing: GitHub's token endpoint (the bearer `REQUEST_TOKEN`, the
+/// audience `testpypi`) and an index that trades the JWT for `MINTED` (PyPI says it expires in
+/// 15 minutes: no renewal for two files) and takes uploads only with it.
+struct Trusted {
+    github: GitHubOidc,
+    index: fake::Fake,
+}
+
+fn oidc_index(setup: Setup) -> Trusted {
     let token = jwt(setup.job_workflow_ref);
-    let minted_basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{MINTED}"))
-    );
-    fake::index(move |r, _| match (r.method.as_str(), r.path.as_str()) {
-        ("GET", "/_/oidc/audience") => Some(Reply::new(
-            setup.audience_status,
-            "application/json",
-            r#"{"audience": "testpypi"}"#,
-        )),
-        ("GET", p) if p.starts_with("/oidc-token") => {
-            let ok = r.header("authorization") == Some(&format!("Bearer {REQUEST_TOKEN}"))
-                && p.contains("audience=testpypi");
-            Some(if ok {
-                Reply::new(
-                    200,
-                    "application/json",
-                    serde_json::json!({"value": token}).to_string(),
-                )
-            } else {
-                Reply::new(401, "text/plain", "bad request token")
-            })
-        }
-        ("POST", "/_/oidc/mint-token") => {
-            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            assert_eq!(body["token"], token, "the GitHub token is exchanged");
-            Some(if setup.mint_ok {
-                Reply::new(
-                    200,
-                    "application/json",
-                    // PyPI says when the token expires: 15 minutes, no renewal for two files.
-                    serde_json::json!({"success": true, "token": MINTED, "expires": now() + 900})
-                        .to_string(),
-                )
-            } else {
-                Reply::new(
-                    422,
-                    "application/json",
-                    r#"{"message": "Token request failed", "errors": [{"code": "invalid-publisher", "description": "valid token, but no corresponding publisher (Publisher with matching claims was not found)"}]}"#,
-                )
-            })
-        }
-        ("POST", "/legacy/") if r.header("authorization") != Some(minted_basic.as_str()) => {
-            Some(Reply::new(403, "text/plain", "wrong credentials"))
-        }
-        _ => None,
-    })
+    let github = GitHubOidc::start(TokenIssuer::new(REQUEST_TOKEN, "testpypi", &token));
+    let mut minting = Minting::new("testpypi", &token, MINTED);
+    let minted_basic = minting.upload_authorization().unwrap();
+    minting.audience_status = setup.audience_status;
+    if !setup.mint_ok {
+        minting.minted = None;
+    }
+    let index = fake::index(move |r, _| {
+        minting.answer(r).or_else(|| {
+            (r.method == "POST"
+                && r.path == "/legacy/"
+                && r.header("authorization") != Some(minted_basic.as_str()))
+            .then(|| Reply::new(403, "text/plain", "wrong credentials"))
+        })
+    });
+    Trusted { github, index }
 }
 
 fn dists() -> &'static std::path::Path {
@@ -115,10 +79,10 @@ fn dists() -> &'static std::path::Path {
     dir
 }
 
-fn publish(index: &fake::Fake, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
-    let upload = format!("{}/legacy/", index.base);
-    let simple = format!("{}/simple/", index.base);
-    let token_url = format!("{}/oidc-token?api-version=2.0", index.base);
+fn publish(trusted: &Trusted, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
+    let upload = format!("{}/legacy/", trusted.index.base);
+    let simple = format!("{}/simple/", trusted.index.base);
+    let token_url = trusted.github.request_url();
     let mut all = vec![
         ("packages-dir", dists().to_str().unwrap()),
         ("repository-url", upload.as_str()),
@@ -143,8 +107,8 @@ fn publish(index: &fake::Fake, inputs: &[(&str, &str)], env: &[(&str, &str)]) ->
 
 #[test]
 fn trusted_publishing_mints_a_token_and_uploads_with_it() {
-    let index = oidc_index(Setup::default());
-    let out = publish(&index, &[], &[]);
+    let trusted = oidc_index(Setup::default());
+    let out = publish(&trusted, &[], &[]);
     out.assert_ok();
     assert_eq!(out.list("uploaded").len(), 2, "{}", out.all_text());
     assert!(
@@ -157,7 +121,8 @@ fn trusted_publishing_mints_a_token_and_uploads_with_it() {
         "{}",
         out.stdout
     );
-    let mints = index
+    let mints = trusted
+        .index
         .requests()
         .iter()
         .filter(|r| r.path == "/_/oidc/mint-token")
@@ -169,9 +134,9 @@ fn trusted_publishing_mints_a_token_and_uploads_with_it() {
 
 #[test]
 fn missing_id_token_permission_says_so() {
-    let index = oidc_index(Setup::default());
+    let trusted = oidc_index(Setup::default());
     let out = publish(
-        &index,
+        &trusted,
         &[],
         &[
             ("ACTIONS_ID_TOKEN_REQUEST_URL", ""),
@@ -179,12 +144,12 @@ fn missing_id_token_permission_says_so() {
         ],
     );
     out.assert_failed_with(&["ACTIONS_ID_TOKEN_REQUEST_URL", "id-token: write"]);
-    assert!(index.uploads().is_empty());
+    assert!(trusted.index.uploads().is_empty());
 }
 
 #[test]
 fn pull_requests_from_forks_are_explained() {
-    let index = oidc_index(Setup::default());
+    let trusted = oidc_index(Setup::default());
     let tmp = tempfile::tempdir().unwrap();
     let event = tmp.path().join("event.json");
     std::fs::write(
@@ -193,7 +158,7 @@ fn pull_requests_from_forks_are_explained() {
     )
     .unwrap();
     let out = publish(
-        &index,
+        &trusted,
         &[],
         &[
             ("ACTIONS_ID_TOKEN_REQUEST_URL", ""),
@@ -207,22 +172,22 @@ fn pull_requests_from_forks_are_explained() {
 
 #[test]
 fn an_index_without_trusted_publishing_says_so() {
-    let index = oidc_index(Setup {
+    let trusted = oidc_index(Setup {
         audience_status: 403,
         ..Setup::default()
     });
-    let out = publish(&index, &[], &[]);
+    let out = publish(&trusted, &[], &[]);
     out.assert_failed_with(&["does not offer trusted publishing", "403", "API token"]);
-    assert!(index.uploads().is_empty());
+    assert!(trusted.index.uploads().is_empty());
 }
 
 #[test]
 fn an_unknown_publisher_shows_the_error_and_the_claims() {
-    let index = oidc_index(Setup {
+    let trusted = oidc_index(Setup {
         mint_ok: false,
         ..Setup::default()
     });
-    let out = publish(&index, &[], &[]);
+    let out = publish(&trusted, &[], &[]);
     out.assert_failed_with(&[
         "refused to mint an upload token (422 Unprocessable Entity): Token request failed",
         "`invalid-publisher`: valid token, but no corresponding publisher",
@@ -232,18 +197,18 @@ fn an_unknown_publisher_shows_the_error_and_the_claims() {
         "environment: `pypi`",
         "hint: register a trusted publisher",
     ]);
-    assert!(index.uploads().is_empty());
+    assert!(trusted.index.uploads().is_empty());
 }
 
 #[test]
 fn a_reusable_workflow_is_warned_about() {
     let reusable = "shared/workflows/.github/workflows/publish.yml@refs/heads/main";
-    let index = oidc_index(Setup {
+    let trusted = oidc_index(Setup {
         mint_ok: false,
         job_workflow_ref: reusable,
         ..Setup::default()
     });
-    let out = publish(&index, &[], &[]);
+    let out = publish(&trusted, &[], &[]);
     out.assert_failed_with(&["publish from a top-level workflow", reusable]);
     assert!(
         out.stdout.contains("::warning::") && out.stdout.contains("reusable workflow"),
@@ -254,13 +219,14 @@ fn a_reusable_workflow_is_warned_about() {
 
 #[test]
 fn never_without_a_password_is_an_error() {
-    let index = oidc_index(Setup::default());
-    publish(&index, &[("trusted-publishing", "never")], &[])
+    let trusted = oidc_index(Setup::default());
+    publish(&trusted, &[("trusted-publishing", "never")], &[])
         .assert_failed_with(&["no `password` given and `trusted-publishing` is `never`"]);
-    publish(&index, &[("trusted-publishing", "sometimes")], &[]).assert_failed_with(&[
+    publish(&trusted, &[("trusted-publishing", "sometimes")], &[]).assert_failed_with(&[
         "`trusted-publishing`",
         "sometimes",
         "always",
     ]);
-    assert!(index.requests().is_empty());
+    assert!(trusted.index.requests().is_empty());
+    assert!(trusted.github.requests().is_empty());
 }

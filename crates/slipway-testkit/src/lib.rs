@@ -1,13 +1,19 @@
 //! slipway-testkit: the real-parts test kit every slipway crate tests with (dev-only).
 //!
+//! - [`serve`]: the one HTTP server stack of the well-behaved doubles (hyper on loopback, a
+//!   task a connection, every request recorded), and which stack is for what.
 //! - [`github`]: a stateful fake of GitHub's REST API (releases, assets, tags, contents) on
 //!   local ports, faithful to the documented behaviour, with fault injection and a request log.
+//! - [`doubles`]: smaller doubles on [`serve`]: a package index, and trusted publishing's OIDC
+//!   endpoints (GitHub's token endpoint, the index's audience and mint-token).
 //! - [`hostile`]: a rule-based hostile HTTP server (black hole, stall, drip, endless bodies,
 //!   redirects, echoed credentials), alone or as a reverse proxy in front of a real upstream,
-//!   with a request log.
+//!   with a request log; it writes the wire itself, for misbehaviour below HTTP.
 //! - [`harness`]: runs a built binary the way the Actions runner runs a container action
 //!   (`INPUT_*` variables, `GITHUB_OUTPUT`, event.json) and parses what it wrote.
 
+pub mod doubles;
 pub mod github;
 pub mod harness;
 pub mod hostile;
+pub mod serve;

@@ -1,10 +1,13 @@
 //! Helpers for the runs against hostile servers (`slipway_testkit::hostile`): small handmade
-//! wheels, shortened time bounds, an index served by rules, and the forms a secret takes.
+//! wheels, shortened time bounds, an index served by rules, and the forms a secret takes. The
+//! GitHub side of trusted publishing is the well-behaved double (`doubles::oidc`) unless a test
+//! makes it misbehave.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use slipway_testkit::doubles::oidc::{self, GitHubOidc, TokenIssuer};
 use slipway_testkit::hostile::{Behaviour, HostileServer, Rule, SeenRequest};
 
 use super::{Outcome, run_within};
@@ -201,44 +204,33 @@ pub const MINTED: &str = "pypi-hostileMINTED-0123456789abcdef";
 
 /// The GitHub OIDC token (a JWT with the claims PyPI matches on).
 pub fn jwt() -> String {
-    let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-    let claims = serde_json::json!({
+    oidc::jwt(&serde_json::json!({
         "repository": "octo/pkg",
         "workflow_ref": "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0",
         "job_workflow_ref": "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0",
         "ref": "refs/tags/v1.0",
-    });
-    format!(
-        "{}.{}.c2lnbmF0dXJl",
-        enc(br#"{"alg":"RS256"}"#),
-        enc(claims.to_string().as_bytes())
-    )
+    }))
 }
 
-/// A fake GitHub OIDC token endpoint at `/oidc-token`.
-pub fn github_oidc() -> HostileServer {
-    HostileServer::start().with(
-        Rule::prefix(
-            "/oidc-token",
-            Behaviour::json(200, &serde_json::json!({ "value": jwt() })),
-        )
-        .method("GET"),
-    )
+/// A well-behaved GitHub OIDC token endpoint (`slipway_testkit::doubles::oidc`) giving [`jwt`]
+/// to [`REQUEST_TOKEN`] for the audience [`audience`] names.
+pub fn github_oidc() -> GitHubOidc {
+    GitHubOidc::start(TokenIssuer::new(REQUEST_TOKEN, "testpypi", &jwt()))
 }
 
-/// Runs a trusted-publishing publish against `index`, with the OIDC endpoint at `github`.
+/// Runs a trusted-publishing publish against `index`, with `token_url` as
+/// `ACTIONS_ID_TOKEN_REQUEST_URL`.
 pub fn trusted(
     index: &HostileServer,
-    github: &HostileServer,
+    token_url: &str,
     dir: &std::path::Path,
 ) -> (Outcome, std::time::Duration) {
-    let token_url = format!("{}/oidc-token?api-version=2.0", github.url());
     let (out, took) = publish(
         index.url(),
         dir,
         &[("password", "")],
         &[
-            ("ACTIONS_ID_TOKEN_REQUEST_URL", &token_url),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", token_url),
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN),
         ],
     );

@@ -2,9 +2,36 @@
 //! workspace venv, fixture projects built by real backends, and real/fake index servers.
 #![allow(dead_code)]
 
-pub mod fake;
 pub mod handmade;
 pub mod hostile;
+
+/// The fake index (`slipway_testkit::doubles::index`), and publishing to it.
+pub mod fake {
+    pub use slipway_testkit::doubles::index::*;
+
+    /// The API token the fake-index tests publish with.
+    pub const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
+
+    /// Runs pypi-publish against `index` with the dists in `dir`, the token as password and
+    /// `extra` inputs (replacing defaults of the same name); asserts the token leaked nowhere.
+    pub fn publish(index: &Fake, dir: &std::path::Path, extra: &[(&str, &str)]) -> super::Outcome {
+        let upload = format!("{}/legacy/", index.base);
+        let simple = format!("{}/simple/", index.base);
+        let mut inputs = vec![
+            ("packages-dir", dir.to_str().unwrap()),
+            ("repository-url", upload.as_str()),
+            ("index-url", simple.as_str()),
+            ("password", TOKEN),
+        ];
+        for (k, v) in extra {
+            inputs.retain(|(name, _)| name != k);
+            inputs.push((k, v));
+        }
+        let out = super::run(&inputs, &[]);
+        assert!(!out.leaks(TOKEN), "token leaked:\n{}", out.all_text());
+        out
+    }
+}
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -413,7 +440,7 @@ pub fn devpi() -> &'static Server {
         let base = format!("http://127.0.0.1:{port}");
         wait_for(&base, &mut child);
         let user = format!(r#"{{"password": "{PASSWORD}"}}"#);
-        fake::http(
+        http(
             "PUT",
             &format!("{base}/{USER}"),
             None,
@@ -422,7 +449,7 @@ pub fn devpi() -> &'static Server {
         )
         .expect("creating the devpi user");
         let index = r#"{"type": "stage", "bases": [], "volatile": false}"#;
-        let (status, body) = fake::http(
+        let (status, body) = http(
             "PUT",
             &format!("{base}/{USER}/dev"),
             Some((USER, PASSWORD)),
@@ -436,6 +463,42 @@ pub fn devpi() -> &'static Server {
             child,
         }
     })
+}
+
+/// A blocking request with an optional Basic auth (setup of real servers); returns status and body.
+pub fn http(
+    method: &str,
+    url: &str,
+    auth: Option<(&str, &str)>,
+    body: &str,
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
+    use base64::Engine as _;
+    use std::io::{Read as _, Write as _};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(timeout))?;
+    let mut head = format!(
+        "{method} {} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-type: application/json\r\naccept: application/json\r\ncontent-length: {}\r\n",
+        if path.is_empty() { "/" } else { path },
+        body.len()
+    );
+    if let Some((u, p)) = auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+        head.push_str(&format!("authorization: Basic {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok((status, response))
 }
 
 /// Installs `name==version` from `index` into a fresh venv and imports it; returns `VALUE`.

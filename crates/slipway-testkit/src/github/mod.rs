@@ -27,10 +27,8 @@ mod snapshot;
 mod transfer;
 mod wire;
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
@@ -41,6 +39,7 @@ pub use model::{
 pub use route::{Host, RouteKind};
 pub use snapshot::{Snapshot, SnapshotError};
 
+use crate::serve::{self, Background};
 use model::{State, Urls, asset_path};
 
 /// State shared by the server tasks and the test's handle.
@@ -110,8 +109,8 @@ pub enum StartError {
 #[derive(Debug)]
 pub struct FakeGitHub {
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// Stops the server thread when dropped (before the state directory goes).
+    _background: Background,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -135,19 +134,14 @@ impl FakeGitHub {
 
     /// Starts a fake from a configuration (the standalone binary uses this).
     pub fn start_with(config: FakeConfig) -> Result<Self, StartError> {
-        let bind = |port: u16| {
-            let l = TcpListener::bind(("127.0.0.1", port))
-                .map_err(|source| StartError::Bind { port, source })?;
-            l.set_nonblocking(true)
-                .map_err(|source| StartError::Bind { port, source })?;
-            Ok::<_, StartError>(l)
-        };
-        let (api, uploads, storage) = (bind(config.port)?, bind(0)?, bind(0)?);
-        let addr = |l: &TcpListener| l.local_addr().map(|a: SocketAddr| format!("http://{a}"));
+        let bind =
+            |port: u16| serve::bind(port).map_err(|source| StartError::Bind { port, source });
+        let ((api, api_url), (uploads, uploads_url), (storage, storage_url)) =
+            (bind(config.port)?, bind(0)?, bind(0)?);
         let urls = Urls {
-            api: addr(&api).map_err(StartError::Runtime)?,
-            uploads: addr(&uploads).map_err(StartError::Runtime)?,
-            storage: addr(&storage).map_err(StartError::Runtime)?,
+            api: api_url,
+            uploads: uploads_url,
+            storage: storage_url,
         };
         let (temp, dir) = match config.state_dir {
             Some(dir) => {
@@ -174,34 +168,18 @@ impl FakeGitHub {
             urls,
             dir,
         });
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(StartError::Runtime)?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("fake-github".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let listen = |l: TcpListener| {
-                        tokio::net::TcpListener::from_std(l).expect("register a listener")
-                    };
-                    let s = thread_shared;
-                    tokio::select! {
-                        _ = server::serve(listen(api), Host::Api, s.clone()) => {}
-                        _ = server::serve(listen(uploads), Host::Uploads, s.clone()) => {}
-                        _ = server::serve(listen(storage), Host::Storage, s.clone()) => {}
-                        _ = rx => {}
-                    }
-                });
-                // Dropping the runtime here cancels every connection still open.
-            })
-            .map_err(StartError::Runtime)?;
+        let s = shared.clone();
+        let background = Background::spawn("fake-github", move || async move {
+            tokio::select! {
+                _ = server::serve(api, Host::Api, s.clone()) => {}
+                _ = server::serve(uploads, Host::Uploads, s.clone()) => {}
+                _ = server::serve(storage, Host::Storage, s.clone()) => {}
+            }
+        })
+        .map_err(StartError::Runtime)?;
         Ok(Self {
             shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _background: background,
             _temp: temp,
         })
     }
@@ -459,16 +437,5 @@ impl FakeGitHub {
     /// The exchanges recorded since [`Self::capture_exchanges`], in the order they ended.
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.state().exchanges.clone()
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

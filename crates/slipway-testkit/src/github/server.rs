@@ -1,7 +1,8 @@
-//! The accept loops and the per-request wrapper every host shares: classify, log, inject
+//! The per-request wrapper every host shares (on the testkit's [`serve`](crate::serve) stack): classify, log, inject
 //! faults, check the token, dispatch, add rate-limit headers.
 
 use std::convert::Infallible;
+use std::net::TcpListener;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,9 +14,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request};
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 use super::Shared;
 use super::ctx::{Ctx, json, not_found};
@@ -25,47 +23,20 @@ use super::log::{LogGuard, RequestRecord};
 use super::route::{Host, RouteKind, classify};
 use super::wire::{RATE_LIMIT, error_body};
 use super::{api, transfer};
+use crate::serve::{BoxError, Conn, accept};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Lets a request's handling drop its whole connection (a reset, as a network failure looks).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ConnCtl(Arc<Notify>);
-
-impl ConnCtl {
-    fn abort(&self) {
-        self.0.notify_one();
-    }
-}
-
-/// Accepts connections on `listener` until the task is dropped.
+/// Serves one of the fake's hosts on `listener` until the task is dropped.
 pub(crate) async fn serve(listener: TcpListener, host: Host, shared: Arc<Shared>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let ctl = ConnCtl::default();
-            let svc_ctl = ctl.clone();
-            let service = hyper::service::service_fn(move |req| {
-                handle(shared.clone(), host, svc_ctl.clone(), req)
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            // Dropping the connection with unread input makes the kernel send a reset.
-            tokio::select! {
-                _ = conn => {}
-                _ = ctl.0.notified() => {}
-            }
-        });
-    }
+    accept(listener, move |req, conn| {
+        handle(shared.clone(), host, conn, req)
+    })
+    .await;
 }
 
 async fn handle(
     shared: Arc<Shared>,
     host: Host,
-    conn: ConnCtl,
+    conn: Conn,
     req: Request<Incoming>,
 ) -> Result<Response<Tracked>, Infallible> {
     let (parts, incoming) = req.into_parts();
@@ -365,7 +336,7 @@ struct RequestBody {
     /// Where the bytes are copied when the exchange is captured.
     capture: Option<Arc<Mutex<Vec<u8>>>>,
     reset_after: Option<u64>,
-    conn: ConnCtl,
+    conn: Conn,
 }
 
 impl hyper::body::Body for RequestBody {
