@@ -51,7 +51,7 @@ impl Answer {
             message: String,
         }
         match serde_json::from_slice::<WithMessage>(&self.body) {
-            Ok(m) => crate::text::cut(&self.secrets.redact(&m.message), 400),
+            Ok(m) => slipway_runner::quote::cut(&self.secrets.redact(&m.message), 400),
             Err(_) => self.text(),
         }
     }

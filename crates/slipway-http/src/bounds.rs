@@ -61,7 +61,7 @@ impl TimeBounds {
                 *slot = seconds(v).ok_or_else(|| {
                     format!(
                         "`{name}` is `{}`: not a positive number of seconds\nhint: e.g. `{name}=30` or `{name}=0.5`, or unset it for the default",
-                        crate::text::cut(v, 40)
+                        slipway_runner::quote::cut(v, 40)
                     )
                 })?;
             }
@@ -78,7 +78,7 @@ impl TimeBounds {
             bounds.low_speed_limit = v.trim().parse().map_err(|_| {
                 format!(
                     "`{SLIPWAY_LOW_SPEED_LIMIT}` is `{}`: not a number of bytes per second\nhint: e.g. `{SLIPWAY_LOW_SPEED_LIMIT}=1024`; `0` turns the low-speed rule off",
-                    crate::text::cut(v, 40)
+                    slipway_runner::quote::cut(v, 40)
                 )
             })?;
         }

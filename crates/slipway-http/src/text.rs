@@ -44,16 +44,7 @@ pub fn display_input_url(raw: &str) -> String {
     }
 }
 
-/// `text` cut to at most `max` characters (an ellipsis and the count of what was left out
-/// follow a cut), so a huge value never makes a huge message.
-pub fn cut(text: &str, max: usize) -> String {
-    let total = text.chars().count();
-    if total <= max {
-        return text.to_string();
-    }
-    let head: String = text.chars().take(max).collect();
-    format!("{head}… ({} more characters)", total - max)
-}
+use slipway_runner::quote::cut;
 
 /// The start of a body as one line of text: whitespace collapsed, cut to [`EXCERPT_CHARS`].
 pub fn excerpt(body: &[u8]) -> String {

@@ -119,7 +119,7 @@ pub async fn project_files(
     let files = if is_json {
         parse_json(&body, &answer.url).map_err(|reason| IndexError::Malformed {
             url: transport.show(&page),
-            reason: transport.redact(&slipway_http::text::cut(&reason, 300)),
+            reason: transport.redact(&slipway_runner::quote::cut(&reason, 300)),
         })?
     } else {
         parse_html(&body, &answer.url)

@@ -417,7 +417,7 @@ pub async fn mint_token(
         message: if failure.message.is_empty() {
             "no message".into()
         } else {
-            slipway_http::text::cut(&transport.redact(&failure.message), 400)
+            slipway_runner::quote::cut(&transport.redact(&failure.message), 400)
         },
         items: failure.errors,
         claims,

@@ -40,6 +40,18 @@ pub fn excerpt(value: &str) -> Cow<'_, str> {
     ))
 }
 
+/// A server's message (or any text slipway did not write) cut to at most `max` characters; a
+/// cut is followed by an ellipsis and the count of what was left out (`abc… (3 more characters)`).
+/// Unlike [`excerpt`], line breaks are kept: a server's multi-line explanation stays readable.
+pub fn cut(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({} more characters)", total - max)
+}
+
 /// Control characters written as Rust escapes (`\n`, `\t`, `\u{1b}`), the rest unchanged.
 fn escape_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
