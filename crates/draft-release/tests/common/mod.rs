@@ -9,26 +9,26 @@ use slipway_testkit::github::{Asset, AssetState, FakeGitHub, Release};
 use slipway_testkit::harness::{Harness, RunResult};
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_draft-release");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_draft-release");
 /// The repository every fake holds.
-pub const REPO: &str = "octo/widgets";
+pub(crate) const REPO: &str = "octo/widgets";
 /// The version (and tag) the fixtures release.
-pub const VERSION: &str = "1.2.0";
+pub(crate) const VERSION: &str = "1.2.0";
 /// The tag of [`VERSION`].
-pub const TAG: &str = "v1.2.0";
+pub(crate) const TAG: &str = "v1.2.0";
 /// The fixture files, as written under `dist/`.
-pub const SDIST: &str = "widgets-1.2.0.tar.gz";
+pub(crate) const SDIST: &str = "widgets-1.2.0.tar.gz";
 /// The fixture wheel.
-pub const WHEEL: &str = "widgets-1.2.0-py3-none-any.whl";
+pub(crate) const WHEEL: &str = "widgets-1.2.0-py3-none-any.whl";
 
 /// A fake with the one repository.
-pub fn fake() -> FakeGitHub {
+pub(crate) fn fake() -> FakeGitHub {
     FakeGitHub::with_repo(REPO)
 }
 
 /// A step running draft-release against `fake` for [`VERSION`], with fast retries and the
 /// default `dist/*`.
-pub fn step(fake: &FakeGitHub) -> Harness {
+pub(crate) fn step(fake: &FakeGitHub) -> Harness {
     Harness::new(BIN)
         .github(fake)
         .env("SLIPWAY_RETRY_UNIT_MS", "5")
@@ -36,7 +36,7 @@ pub fn step(fake: &FakeGitHub) -> Harness {
 }
 
 /// Bytes of a fixture file, different per `build` (a rebuild gives other bytes).
-pub fn dist_bytes(name: &str, build: u32) -> Vec<u8> {
+pub(crate) fn dist_bytes(name: &str, build: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     for i in 0..2000u32 {
         bytes.extend_from_slice(format!("{name} build {build} line {i}\n").as_bytes());
@@ -45,19 +45,19 @@ pub fn dist_bytes(name: &str, build: u32) -> Vec<u8> {
 }
 
 /// Writes the sdist and the wheel of `build` into `dist/`.
-pub fn write_dists(h: &Harness, build: u32) {
+pub(crate) fn write_dists(h: &Harness, build: u32) {
     for name in [SDIST, WHEEL] {
         h.write_file(format!("dist/{name}"), dist_bytes(name, build));
     }
 }
 
 /// SHA-256 as lowercase hex.
-pub fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// The drafts for [`TAG`] in the fake.
-pub fn drafts(fake: &FakeGitHub) -> Vec<Release> {
+pub(crate) fn drafts(fake: &FakeGitHub) -> Vec<Release> {
     fake.releases(REPO)
         .into_iter()
         .filter(|r| r.draft && r.tag_name == TAG)
@@ -65,14 +65,14 @@ pub fn drafts(fake: &FakeGitHub) -> Vec<Release> {
 }
 
 /// The only draft for [`TAG`]; panics when there are none or several.
-pub fn only_draft(fake: &FakeGitHub) -> Release {
+pub(crate) fn only_draft(fake: &FakeGitHub) -> Release {
     let d = drafts(fake);
     assert_eq!(d.len(), 1, "expected exactly one draft for {TAG}: {d:#?}");
     d.into_iter().next().unwrap()
 }
 
 /// The release's assets by name, each checked to be complete.
-pub fn assets_by_name(fake: &FakeGitHub, release_id: u64) -> Vec<(String, Asset)> {
+pub(crate) fn assets_by_name(fake: &FakeGitHub, release_id: u64) -> Vec<(String, Asset)> {
     let mut v: Vec<(String, Asset)> = fake
         .assets(release_id)
         .into_iter()
@@ -87,7 +87,7 @@ pub fn assets_by_name(fake: &FakeGitHub, release_id: u64) -> Vec<(String, Asset)
 
 /// Asserts the release holds exactly the workspace's dists plus a SHA256SUMS that the real
 /// `sha256sum`, run in `dist/`, agrees with; returns the asset names.
-pub fn assert_release_matches_dist(fake: &FakeGitHub, h: &Harness, release_id: u64) {
+pub(crate) fn assert_release_matches_dist(fake: &FakeGitHub, h: &Harness, release_id: u64) {
     let assets = assets_by_name(fake, release_id);
     let names: Vec<&str> = assets.iter().map(|(n, _)| n.as_str()).collect();
     let mut expected = vec!["SHA256SUMS", SDIST, WHEEL];
@@ -122,7 +122,7 @@ pub fn assert_release_matches_dist(fake: &FakeGitHub, h: &Harness, release_id: u
 }
 
 /// Requests that write (create, update, delete, upload).
-pub fn writes(fake: &FakeGitHub) -> Vec<String> {
+pub(crate) fn writes(fake: &FakeGitHub) -> Vec<String> {
     fake.requests()
         .into_iter()
         .filter(|r| r.method != "GET")
@@ -132,7 +132,7 @@ pub fn writes(fake: &FakeGitHub) -> Vec<String> {
 
 /// Checks every run leaves: no request the fake did not know, and the token nowhere in what a
 /// person or a later step can see.
-pub fn assert_clean(fake: &FakeGitHub, run: &RunResult) {
+pub(crate) fn assert_clean(fake: &FakeGitHub, run: &RunResult) {
     assert!(
         fake.unexpected_requests().is_empty(),
         "{:#?}",
@@ -150,7 +150,7 @@ pub fn assert_clean(fake: &FakeGitHub, run: &RunResult) {
 }
 
 /// The outputs that must not change between runs that change nothing.
-pub fn stable_outputs(run: &RunResult) -> Vec<(String, String)> {
+pub(crate) fn stable_outputs(run: &RunResult) -> Vec<(String, String)> {
     ["release-id", "url", "upload-url", "tag", "assets"]
         .iter()
         .map(|n| (n.to_string(), run.output(n).to_string()))

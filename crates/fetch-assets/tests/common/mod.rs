@@ -9,15 +9,15 @@ use slipway_testkit::github::{FakeGitHub, Host, RequestRecord, RouteKind};
 use slipway_testkit::harness::{Harness, RunResult};
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_fetch-assets");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_fetch-assets");
 
 /// Lowercase hex SHA-256.
-pub fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// A `sha256sum`-style manifest for `files`.
-pub fn sums(files: &[(&str, &[u8])]) -> String {
+pub(crate) fn sums(files: &[(&str, &[u8])]) -> String {
     files
         .iter()
         .map(|(n, b)| format!("{}  {n}\n", sha(b)))
@@ -25,19 +25,19 @@ pub fn sums(files: &[(&str, &[u8])]) -> String {
 }
 
 /// Distinct bytes for a file, `len` long.
-pub fn bytes_for(name: &str, len: usize) -> Vec<u8> {
+pub(crate) fn bytes_for(name: &str, len: usize) -> Vec<u8> {
     name.bytes().cycle().take(len).collect()
 }
 
 /// A step running fetch-assets against `fake`, retries in milliseconds.
-pub fn step(fake: &FakeGitHub) -> Harness {
+pub(crate) fn step(fake: &FakeGitHub) -> Harness {
     Harness::new(BIN)
         .github(fake)
         .env("SLIPWAY_RETRY_UNIT_MS", "5")
 }
 
 /// Every entry of `dir` (hidden ones too), sorted; empty when it does not exist.
-pub fn entries(dir: &Path) -> Vec<String> {
+pub(crate) fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -49,7 +49,7 @@ pub fn entries(dir: &Path) -> Vec<String> {
 }
 
 /// Requests that fetched asset bytes (API download routes and the storage host).
-pub fn downloads(fake: &FakeGitHub) -> Vec<RequestRecord> {
+pub(crate) fn downloads(fake: &FakeGitHub) -> Vec<RequestRecord> {
     fake.requests()
         .into_iter()
         .filter(|r| {
@@ -62,7 +62,7 @@ pub fn downloads(fake: &FakeGitHub) -> Vec<RequestRecord> {
 }
 
 /// Storage requests that delivered a whole body, per asset id in the path.
-pub fn complete_storage_downloads(fake: &FakeGitHub, asset_id: u64, size: u64) -> usize {
+pub(crate) fn complete_storage_downloads(fake: &FakeGitHub, asset_id: u64, size: u64) -> usize {
     fake.requests()
         .iter()
         .filter(|r| {
@@ -76,7 +76,7 @@ pub fn complete_storage_downloads(fake: &FakeGitHub, asset_id: u64, size: u64) -
 
 /// Asserts the token shows up nowhere a person or a later step could see it, and that the fake
 /// saw no request it does not serve.
-pub fn assert_clean(fake: &FakeGitHub, run: &RunResult) {
+pub(crate) fn assert_clean(fake: &FakeGitHub, run: &RunResult) {
     let token = fake.token();
     assert!(
         !run.all_text().contains(&token),

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 /// What [`check_form`] found: each list empty means the form is exactly the dist's metadata.
 #[derive(Debug, Default)]
-pub struct FormCheck {
+pub(crate) struct FormCheck {
     /// `Metadata.from_raw(form, validate=True)` errors.
     pub invalid: Vec<String>,
     /// Fields of the dist missing from the form.
@@ -24,7 +24,7 @@ pub struct FormCheck {
 }
 
 /// Runs `check_form.py` on a captured form (text fields) and the dist's metadata text.
-pub fn check_form(form: &[(String, String)], text: &str) -> FormCheck {
+pub(crate) fn check_form(form: &[(String, String)], text: &str) -> FormCheck {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/check_form.py");
     let mut child = Command::new(super::tool("python"))
         .arg(script)
@@ -65,7 +65,7 @@ pub fn check_form(form: &[(String, String)], text: &str) -> FormCheck {
 }
 
 /// The metadata text inside a dist (wheel METADATA or sdist PKG-INFO), read with Python.
-pub fn metadata_text(dist: &Path) -> String {
+pub(crate) fn metadata_text(dist: &Path) -> String {
     let script = r#"
 import sys, zipfile, tarfile
 p = sys.argv[1]
@@ -103,7 +103,7 @@ fn stem(filename: &str) -> String {
 }
 
 /// Writes a zip with `members`, stored or deflated.
-pub fn zip(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionMethod) {
+pub(crate) fn zip(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionMethod) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let options = zip::write::SimpleFileOptions::default().compression_method(method);
     for (name, contents) in members {
@@ -115,7 +115,7 @@ pub fn zip(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionM
 
 /// A wheel `filename` in `dir` with `METADATA` = `metadata`, a WHEEL file, `extra` members,
 /// and a RECORD listing them all.
-pub fn wheel(dir: &Path, filename: &str, metadata: &str, extra: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn wheel(dir: &Path, filename: &str, metadata: &str, extra: &[(&str, &str)]) -> PathBuf {
     let info = format!("{}.dist-info", stem(filename));
     let mut members: Vec<(String, Vec<u8>)> = extra
         .iter()
@@ -135,7 +135,7 @@ pub fn wheel(dir: &Path, filename: &str, metadata: &str, extra: &[(&str, &str)])
 }
 
 /// Writes a gzipped tarball of `members`.
-pub fn tar_gz(path: &Path, members: &[(String, Vec<u8>)]) {
+pub(crate) fn tar_gz(path: &Path, members: &[(String, Vec<u8>)]) {
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(path).unwrap(),
         flate2::Compression::default(),
@@ -154,7 +154,7 @@ pub fn tar_gz(path: &Path, members: &[(String, Vec<u8>)]) {
 
 /// An sdist `filename` in `dir` unpacking into `{stem}/` with `PKG-INFO` = `pkg_info`, a
 /// setup.py and `extra` members (paths inside the top directory).
-pub fn sdist(dir: &Path, filename: &str, pkg_info: &str, extra: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn sdist(dir: &Path, filename: &str, pkg_info: &str, extra: &[(&str, &str)]) -> PathBuf {
     let top = stem(filename);
     let mut members = vec![
         (format!("{top}/PKG-INFO"), pkg_info.as_bytes().to_vec()),

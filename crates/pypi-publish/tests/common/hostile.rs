@@ -13,12 +13,12 @@ use slipway_testkit::hostile::{Behaviour, HostileServer, Rule, SeenRequest};
 use super::{Outcome, run_within};
 
 /// The API token of the token runs.
-pub const TOKEN: &str = "pypi-hostileTOKEN-0123456789abcdef";
+pub(crate) const TOKEN: &str = "pypi-hostileTOKEN-0123456789abcdef";
 
 /// The bounds every hostile run gets: half-second silences, a one-second connect timeout, three
 /// attempts 10 ms apart, a low-speed rule of 1 KiB/s over half a second, and a 10 s deadline so
 /// that a missed bound fails the test instead of hanging it.
-pub const FAST: &[(&str, &str)] = &[
+pub(crate) const FAST: &[(&str, &str)] = &[
     ("SLIPWAY_RETRY_ATTEMPTS", "3"),
     ("SLIPWAY_RETRY_UNIT_MS", "10"),
     ("SLIPWAY_CONNECT_TIMEOUT", "1"),
@@ -29,14 +29,14 @@ pub const FAST: &[(&str, &str)] = &[
 ];
 
 /// The longest a hostile run may take with [`FAST`] bounds.
-pub const BOUND: Duration = Duration::from_secs(20);
+pub(crate) const BOUND: Duration = Duration::from_secs(20);
 
 /// When a hostile run is killed as hung (a test failure, not a stalled suite).
-pub const HUNG: Duration = Duration::from_secs(60);
+pub(crate) const HUNG: Duration = Duration::from_secs(60);
 
 /// Writes `<name>-1.0-py3-none-any.whl` into `dir`: METADATA, WHEEL, RECORD and a stored
 /// payload of `payload` bytes (a counter pattern, so two sizes never share a hash).
-pub fn wheel(dir: &Path, name: &str, payload: u64) -> PathBuf {
+pub(crate) fn wheel(dir: &Path, name: &str, payload: u64) -> PathBuf {
     use std::io::Write as _;
     let path = dir.join(format!("{name}-1.0-py3-none-any.whl"));
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
@@ -73,24 +73,24 @@ pub fn wheel(dir: &Path, name: &str, payload: u64) -> PathBuf {
 }
 
 /// A directory with one small wheel of project `name`; returns it and the wheel's path.
-pub fn one_wheel(name: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn one_wheel(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = wheel(dir.path(), name, 4096);
     (dir, path)
 }
 
 /// The wheel's file name.
-pub fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
 
 /// sha256 of a file, hex.
-pub fn sha256_of(path: &Path) -> String {
+pub(crate) fn sha256_of(path: &Path) -> String {
     super::fake::sha256(&std::fs::read(path).unwrap())
 }
 
 /// A PEP 691 JSON project page listing `(filename, url, sha256)`.
-pub fn json_page(files: &[(&str, &str, Option<&str>)]) -> Behaviour {
+pub(crate) fn json_page(files: &[(&str, &str, Option<&str>)]) -> Behaviour {
     let files: Vec<serde_json::Value> = files
         .iter()
         .map(|(name, url, sha)| {
@@ -106,7 +106,7 @@ pub fn json_page(files: &[(&str, &str, Option<&str>)]) -> Behaviour {
 }
 
 /// A PEP 503 HTML project page listing `(filename, href)`.
-pub fn html_page(files: &[(&str, &str)]) -> Behaviour {
+pub(crate) fn html_page(files: &[(&str, &str)]) -> Behaviour {
     let links: String = files
         .iter()
         .map(|(name, href)| format!("<a href=\"{href}\">{name}</a><br>\n"))
@@ -115,13 +115,13 @@ pub fn html_page(files: &[(&str, &str)]) -> Behaviour {
 }
 
 /// `Basic base64(user:password)`'s base64 part, padded.
-pub fn basic64(user: &str, password: &str) -> String {
+pub(crate) fn basic64(user: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
 }
 
 /// Every form of a Basic credential that must never be printed: the password, its JSON-escaped
 /// form, and the base64 of `user:password` with and without padding.
-pub fn basic_forms(user: &str, password: &str) -> Vec<String> {
+pub(crate) fn basic_forms(user: &str, password: &str) -> Vec<String> {
     let json = serde_json::to_string(password).unwrap();
     let padded = basic64(user, password);
     vec![
@@ -133,7 +133,7 @@ pub fn basic_forms(user: &str, password: &str) -> Vec<String> {
 }
 
 /// Panics when any of `forms` shows anywhere in the run's output but an `::add-mask::` line.
-pub fn assert_no_leak(out: &Outcome, forms: &[String]) {
+pub(crate) fn assert_no_leak(out: &Outcome, forms: &[String]) {
     for form in forms {
         assert!(!out.leaks(form), "`{form}` leaked:\n{}", out.all_text());
     }
@@ -142,7 +142,7 @@ pub fn assert_no_leak(out: &Outcome, forms: &[String]) {
 /// Runs pypi-publish on `dir` against the index at `base` (upload `base/legacy/`, simple
 /// `base/simple/`) with the [`FAST`] bounds; `inputs` and `env` add or replace. Returns the
 /// outcome and how long the run took.
-pub fn publish(
+pub(crate) fn publish(
     base: &str,
     dir: &Path,
     inputs: &[(&str, &str)],
@@ -177,14 +177,14 @@ pub fn publish(
 }
 
 /// Panics unless the run failed within [`BOUND`] with every needle in its error output.
-pub fn assert_failed_in_bound(out: &Outcome, took: Duration, needles: &[&str]) {
+pub(crate) fn assert_failed_in_bound(out: &Outcome, took: Duration, needles: &[&str]) {
     assert!(took < BOUND, "the run took {took:?}:\n{}", out.all_text());
     out.assert_failed_with(needles);
     assert!(out.stderr.contains("hint: "), "no hint:\n{}", out.stderr);
 }
 
 /// The upload POSTs a server received (the index's `/legacy/`).
-pub fn posts(server: &HostileServer) -> Vec<SeenRequest> {
+pub(crate) fn posts(server: &HostileServer) -> Vec<SeenRequest> {
     server
         .requests()
         .into_iter()
@@ -193,17 +193,17 @@ pub fn posts(server: &HostileServer) -> Vec<SeenRequest> {
 }
 
 /// An index that takes every upload.
-pub fn ok_upload() -> Rule {
+pub(crate) fn ok_upload() -> Rule {
     Rule::exact("/legacy/", Behaviour::respond(200, "text/plain", "OK")).method("POST")
 }
 
 /// The job's `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
-pub const REQUEST_TOKEN: &str = "ghs_hostileREQUESTtoken0123456789";
+pub(crate) const REQUEST_TOKEN: &str = "ghs_hostileREQUESTtoken0123456789";
 /// The upload token a fake mint endpoint gives.
-pub const MINTED: &str = "pypi-hostileMINTED-0123456789abcdef";
+pub(crate) const MINTED: &str = "pypi-hostileMINTED-0123456789abcdef";
 
 /// The GitHub OIDC token (a JWT with the claims PyPI matches on).
-pub fn jwt() -> String {
+pub(crate) fn jwt() -> String {
     oidc::jwt(&serde_json::json!({
         "repository": "octo/pkg",
         "workflow_ref": "octo/pkg/.github/workflows/release.yml@refs/tags/v1.0",
@@ -214,13 +214,13 @@ pub fn jwt() -> String {
 
 /// A well-behaved GitHub OIDC token endpoint (`slipway_testkit::doubles::oidc`) giving [`jwt`]
 /// to [`REQUEST_TOKEN`] for the audience [`audience`] names.
-pub fn github_oidc() -> GitHubOidc {
+pub(crate) fn github_oidc() -> GitHubOidc {
     GitHubOidc::start(TokenIssuer::new(REQUEST_TOKEN, "testpypi", &jwt()))
 }
 
 /// Runs a trusted-publishing publish against `index`, with `token_url` as
 /// `ACTIONS_ID_TOKEN_REQUEST_URL`.
-pub fn trusted(
+pub(crate) fn trusted(
     index: &HostileServer,
     token_url: &str,
     dir: &std::path::Path,
@@ -241,7 +241,7 @@ pub fn trusted(
 }
 
 /// The index's `/_/oidc/audience`.
-pub fn audience() -> Rule {
+pub(crate) fn audience() -> Rule {
     Rule::exact(
         "/_/oidc/audience",
         Behaviour::json(200, &serde_json::json!({ "audience": "testpypi" })),

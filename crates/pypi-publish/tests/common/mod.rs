@@ -2,19 +2,23 @@
 //! workspace venv, fixture projects built by real backends, and real/fake index servers.
 #![allow(dead_code)]
 
-pub mod handmade;
-pub mod hostile;
+pub(crate) mod handmade;
+pub(crate) mod hostile;
 
 /// The fake index (`slipway_testkit::doubles::index`), and publishing to it.
-pub mod fake {
-    pub use slipway_testkit::doubles::index::*;
+pub(crate) mod fake {
+    pub(crate) use slipway_testkit::doubles::index::*;
 
     /// The API token the fake-index tests publish with.
-    pub const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
+    pub(crate) const TOKEN: &str = "pypi-AgEIcHlwaS5vcmcfaketoken0123456789";
 
     /// Runs pypi-publish against `index` with the dists in `dir`, the token as password and
     /// `extra` inputs (replacing defaults of the same name); asserts the token leaked nowhere.
-    pub fn publish(index: &Fake, dir: &std::path::Path, extra: &[(&str, &str)]) -> super::Outcome {
+    pub(crate) fn publish(
+        index: &Fake,
+        dir: &std::path::Path,
+        extra: &[(&str, &str)],
+    ) -> super::Outcome {
         let upload = format!("{}/legacy/", index.base);
         let simple = format!("{}/simple/", index.base);
         let mut inputs = vec![
@@ -41,7 +45,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The workspace root (two levels above this crate).
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
@@ -51,7 +55,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// The venv with the Python tools: `$SLIPWAY_VENV` or `<root>/.venv`. Fails (never skips) when a
 /// tool is missing.
-pub fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     let dir = std::env::var_os("SLIPWAY_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join(".venv"));
@@ -66,12 +70,12 @@ pub fn venv() -> PathBuf {
 }
 
 /// A tool in the venv.
-pub fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     venv().join("bin").join(name)
 }
 
 /// A free loopback port.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -81,7 +85,7 @@ pub fn free_port() -> u16 {
 
 /// What one run of the binary produced.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Exit code.
     pub code: i32,
     /// stdout (workflow commands).
@@ -96,7 +100,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Everything the run printed or wrote.
-    pub fn all_text(&self) -> String {
+    pub(crate) fn all_text(&self) -> String {
         format!(
             "{}\n{}\n{:?}\n{}",
             self.stdout, self.stderr, self.outputs, self.summary
@@ -104,7 +108,7 @@ impl Outcome {
     }
 
     /// True when `secret` appears anywhere except in the `::add-mask::` command that hides it.
-    pub fn leaks(&self, secret: &str) -> bool {
+    pub(crate) fn leaks(&self, secret: &str) -> bool {
         self.all_text()
             .lines()
             .filter(|l| !l.starts_with("::add-mask::"))
@@ -112,19 +116,19 @@ impl Outcome {
     }
 
     /// A JSON list output.
-    pub fn list(&self, name: &str) -> Vec<String> {
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
         serde_json::from_str(self.outputs.get(name).map(String::as_str).unwrap_or("null"))
             .unwrap_or_default()
     }
 
     /// Panics with the logs unless the run succeeded.
-    pub fn assert_ok(&self) -> &Self {
+    pub(crate) fn assert_ok(&self) -> &Self {
         assert_eq!(self.code, 0, "run failed:\n{}", self.all_text());
         self
     }
 
     /// Panics unless the run failed with every needle in its error output.
-    pub fn assert_failed_with(&self, needles: &[&str]) -> &Self {
+    pub(crate) fn assert_failed_with(&self, needles: &[&str]) -> &Self {
         assert_eq!(self.code, 1, "run should have failed:\n{}", self.all_text());
         for n in needles {
             assert!(
@@ -139,19 +143,23 @@ impl Outcome {
 
 /// Runs `pypi-publish` with `INPUT_*` variables (hyphens kept) and extra environment, inside a
 /// fresh GITHUB_OUTPUT/GITHUB_STEP_SUMMARY, as in a workflow.
-pub fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
+pub(crate) fn run(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Outcome {
     run_measured(inputs, env).0
 }
 
 /// Like [`run`], also returning the process's peak resident memory in KiB (VmHWM from /proc,
 /// polled until it exits).
-pub fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, u64) {
+pub(crate) fn run_measured(inputs: &[(&str, &str)], env: &[(&str, &str)]) -> (Outcome, u64) {
     run_limited(inputs, env, None)
 }
 
 /// Like [`run`], but the process is killed once it has run for `limit` (its exit code is then
 /// `-1`): a binary that hangs fails the test instead of stalling the suite.
-pub fn run_within(inputs: &[(&str, &str)], env: &[(&str, &str)], limit: Duration) -> Outcome {
+pub(crate) fn run_within(
+    inputs: &[(&str, &str)],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Outcome {
     run_limited(inputs, env, Some(limit)).0
 }
 
@@ -227,7 +235,7 @@ fn run_limited(
 }
 
 /// The build backends the fixtures are built with.
-pub const BACKENDS: &[&str] = &[
+pub(crate) const BACKENDS: &[&str] = &[
     "setuptools",
     "hatchling",
     "flit-core",
@@ -253,7 +261,7 @@ fn build_system(backend: &str) -> &'static str {
 /// Writes a tiny project (`<name>` importing as `<module>`, with rich metadata) built by
 /// `backend`, builds its sdist and wheel with `python -m build --no-isolation`, and returns the
 /// directory holding both.
-pub fn build_dists(backend: &str, name: &str, version: &str, out: &Path) -> PathBuf {
+pub(crate) fn build_dists(backend: &str, name: &str, version: &str, out: &Path) -> PathBuf {
     let module = name.replace('-', "_");
     let project = out.join(format!("src-{name}"));
     let pkg = project.join(&module);
@@ -314,7 +322,7 @@ Source = "https://example.org/{name}/src"
 /// A server shared by the tests of one binary. Statics are never dropped, so the server runs
 /// under a small shell guard that stops it and removes its directory when the test process
 /// exits (its stdin, a pipe held by this struct, then closes).
-pub struct Server {
+pub(crate) struct Server {
     /// The base URL.
     pub url: String,
     child: Child,
@@ -358,20 +366,20 @@ fn wait_for(url: &str, child: &mut Child) {
 }
 
 /// Credentials of the real servers.
-pub const USER: &str = "uploader";
+pub(crate) const USER: &str = "uploader";
 /// The password (tests grep for it in every output).
-pub const PASSWORD: &str = "s3cret-pw-for-tests";
+pub(crate) const PASSWORD: &str = "s3cret-pw-for-tests";
 
 /// pypiserver with an htpasswd file (made with passlib), uploads need auth; one per test binary.
 /// It keeps pypiserver's default fallback: a project it does not have redirects to pypi.org.
-pub fn pypiserver() -> &'static Server {
+pub(crate) fn pypiserver() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| start_pypiserver(&[]))
 }
 
 /// Starts a pypiserver of its own with `extra` flags (e.g. `--fallback-url URL`); it stops
 /// when the returned [`Server`] is dropped.
-pub fn start_pypiserver(extra: &[&str]) -> Server {
+pub(crate) fn start_pypiserver(extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let htpasswd = dir.path().join("htpasswd");
     let status = Command::new(tool("python"))
@@ -415,7 +423,7 @@ pub fn start_pypiserver(extra: &[&str]) -> Server {
 
 /// devpi-server initialised into a temp dir, with user `uploader` and index `uploader/dev`
 /// created over its REST API; one per test binary. `url` is the index (upload) URL.
-pub fn devpi() -> &'static Server {
+pub(crate) fn devpi() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
@@ -466,7 +474,7 @@ pub fn devpi() -> &'static Server {
 }
 
 /// A blocking request with an optional Basic auth (setup of real servers); returns status and body.
-pub fn http(
+pub(crate) fn http(
     method: &str,
     url: &str,
     auth: Option<(&str, &str)>,
@@ -502,7 +510,12 @@ pub fn http(
 }
 
 /// Installs `name==version` from `index` into a fresh venv and imports it; returns `VALUE`.
-pub fn pip_install_and_import(index: &str, name: &str, version: &str, extra: &[&str]) -> String {
+pub(crate) fn pip_install_and_import(
+    index: &str,
+    name: &str,
+    version: &str,
+    extra: &[&str],
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("venv");
     let status = Command::new(tool("python"))

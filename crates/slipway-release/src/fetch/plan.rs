@@ -50,7 +50,7 @@ pub(crate) struct Plan {
 impl Plan {
     /// Lists the release's assets and decides what to fetch; refuses unsafe names and (with
     /// `fail-on-empty`) an empty selection before anything is written.
-    pub async fn make(
+    pub(super) async fn make(
         gh: &GitHub,
         release: &Release,
         request: &Fetch,
@@ -167,7 +167,7 @@ impl Plan {
     }
 
     /// The error for a job whose manifest entry is ambiguous.
-    pub fn conflict_error(&self, job: &Job) -> FetchError {
+    pub(super) fn conflict_error(&self, job: &Job) -> FetchError {
         FetchError::AmbiguousManifest {
             manifest: self.manifest_name.clone(),
             name: job.asset.name.clone(),
@@ -176,7 +176,7 @@ impl Plan {
 
     /// Puts the manifest into `dir` when the patterns select it, from the bytes already
     /// loaded (it is not downloaded twice); `None` when it is not selected.
-    pub async fn manifest_file(
+    pub(super) async fn manifest_file(
         &self,
         fetcher: &Fetcher<'_>,
     ) -> Option<Result<Fetched, FetchError>> {

@@ -30,7 +30,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// The first value of a query parameter.
-    pub fn param(&self, name: &str) -> Option<&str> {
+    pub(super) fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -38,12 +38,12 @@ impl Ctx {
     }
 
     /// Whether the route's repository exists (else GitHub answers 404).
-    pub fn repo_known(&self) -> bool {
+    pub(super) fn repo_known(&self) -> bool {
         self.shared.lock().repo(&self.route.repo).is_some()
     }
 
     /// A header's value, if it is valid text.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }

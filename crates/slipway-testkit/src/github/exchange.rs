@@ -103,7 +103,7 @@ pub(crate) struct Capture {
 }
 
 impl Capture {
-    pub fn new(request_content_type: Option<String>) -> Self {
+    pub(super) fn new(request_content_type: Option<String>) -> Self {
         Self {
             request_content_type,
             request_body: Arc::default(),

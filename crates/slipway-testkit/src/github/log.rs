@@ -74,7 +74,7 @@ pub(crate) struct LogGuard {
 }
 
 impl LogGuard {
-    pub fn new(shared: Arc<Shared>, record: Option<RequestRecord>) -> Self {
+    pub(super) fn new(shared: Arc<Shared>, record: Option<RequestRecord>) -> Self {
         Self {
             shared,
             record,
@@ -84,31 +84,31 @@ impl LogGuard {
     }
 
     /// Also records the bodies and headers of this exchange (see [`Exchange`]).
-    pub fn capture(&mut self, request_content_type: Option<String>) {
+    pub(super) fn capture(&mut self, request_content_type: Option<String>) {
         if self.record.is_some() {
             self.capture = Some(Capture::new(request_content_type));
         }
     }
 
     /// The counter the request body adds its bytes to.
-    pub fn request_counter(&self) -> Arc<AtomicU64> {
+    pub(super) fn request_counter(&self) -> Arc<AtomicU64> {
         self.request_bytes.clone()
     }
 
     /// The buffer the request body copies its bytes into, when capturing.
-    pub fn request_capture(&self) -> Option<Arc<Mutex<Vec<u8>>>> {
+    pub(super) fn request_capture(&self) -> Option<Arc<Mutex<Vec<u8>>>> {
         self.capture.as_ref().map(|c| c.request_body.clone())
     }
 
     /// Notes that an injected fault chose the answer.
-    pub fn mark_injected(&mut self) {
+    pub(super) fn mark_injected(&mut self) {
         if let Some(c) = &mut self.capture {
             c.injected = true;
         }
     }
 
     /// Notes the response's status and, when capturing, its headers.
-    pub fn answered(&mut self, status: u16, headers: &http::HeaderMap) {
+    pub(super) fn answered(&mut self, status: u16, headers: &http::HeaderMap) {
         if let Some(r) = &mut self.record {
             r.status = status;
         }
@@ -125,7 +125,7 @@ impl LogGuard {
     }
 
     /// Counts (and, when capturing, keeps) bytes of the response body as they are sent.
-    pub fn add_body(&mut self, data: &[u8]) {
+    pub(super) fn add_body(&mut self, data: &[u8]) {
         if let Some(r) = &mut self.record {
             r.body_len += data.len() as u64;
         }
@@ -138,7 +138,7 @@ impl LogGuard {
 impl LogGuard {
     /// Appends the record now: called when the last byte of the response is handed over, so a
     /// client that has read its whole response always finds the request in the log.
-    pub fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         if let Some(mut record) = self.record.take() {
             record.finished = Instant::now();
             record.request_body_len = self.request_bytes.load(Ordering::Relaxed);

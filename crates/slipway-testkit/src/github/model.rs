@@ -249,7 +249,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(token: String) -> Self {
+    pub(super) fn new(token: String) -> Self {
         let now = unix_now();
         Self {
             token,
@@ -271,19 +271,19 @@ impl State {
     }
 
     /// A fresh id for a release or asset.
-    pub fn next_id(&mut self) -> u64 {
+    pub(super) fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         id
     }
 
     /// A creation time later than every earlier one (GitHub orders lists by it).
-    pub fn tick(&mut self) -> u64 {
+    pub(super) fn tick(&mut self) -> u64 {
         self.clock = unix_now().max(self.clock + 1);
         self.clock
     }
 
-    pub fn add_repo(&mut self, slug: &str) {
+    pub(super) fn add_repo(&mut self, slug: &str) {
         let key = slug.to_ascii_lowercase();
         self.repos.entry(key.clone()).or_insert_with(|| Repo {
             full_name: slug.to_string(),
@@ -296,17 +296,17 @@ impl State {
     }
 
     /// The repository for a path's `owner/name`, case-insensitively.
-    pub fn repo(&self, slug: &str) -> Option<&Repo> {
+    pub(super) fn repo(&self, slug: &str) -> Option<&Repo> {
         self.repos.get(&slug.to_ascii_lowercase())
     }
 
-    pub fn repo_mut(&mut self, slug: &str) -> Option<&mut Repo> {
+    pub(super) fn repo_mut(&mut self, slug: &str) -> Option<&mut Repo> {
         self.repos.get_mut(&slug.to_ascii_lowercase())
     }
 
     /// The canonical `owner/name` of `slug`, or of the default repository; panics for an unknown
     /// one, since that is a mistake in the test's seeding.
-    pub fn resolve_repo(&self, slug: Option<&str>) -> String {
+    pub(super) fn resolve_repo(&self, slug: Option<&str>) -> String {
         let key = match slug {
             Some(s) => s.to_ascii_lowercase(),
             None => self
@@ -321,7 +321,7 @@ impl State {
     }
 
     /// Releases of a repository, newest first (by `created_at`, then id), as GitHub lists them.
-    pub fn releases_of(&self, repo: &str) -> Vec<&Release> {
+    pub(super) fn releases_of(&self, repo: &str) -> Vec<&Release> {
         let mut v: Vec<&Release> = self
             .releases
             .values()
@@ -332,14 +332,14 @@ impl State {
     }
 
     /// The release with `id` in `repo`.
-    pub fn release_in(&self, repo: &str, id: u64) -> Option<&Release> {
+    pub(super) fn release_in(&self, repo: &str, id: u64) -> Option<&Release> {
         self.releases
             .get(&id)
             .filter(|r| r.repo.eq_ignore_ascii_case(repo))
     }
 
     /// Assets of a release, oldest first.
-    pub fn assets_of(&self, release_id: u64) -> Vec<&Asset> {
+    pub(super) fn assets_of(&self, release_id: u64) -> Vec<&Asset> {
         self.assets
             .values()
             .filter(|a| a.release_id == release_id)
@@ -347,14 +347,19 @@ impl State {
     }
 
     /// The asset with `id` if it belongs to a release of `repo`.
-    pub fn asset_in(&self, repo: &str, id: u64) -> Option<&Asset> {
+    pub(super) fn asset_in(&self, repo: &str, id: u64) -> Option<&Asset> {
         let asset = self.assets.get(&id)?;
         self.release_in(repo, asset.release_id)?;
         Some(asset)
     }
 
     /// The published release of `repo` that has `tag`, if any (other than `except`).
-    pub fn published_with_tag(&self, repo: &str, tag: &str, except: Option<u64>) -> Option<u64> {
+    pub(super) fn published_with_tag(
+        &self,
+        repo: &str,
+        tag: &str,
+        except: Option<u64>,
+    ) -> Option<u64> {
         self.releases_of(repo)
             .into_iter()
             .find(|r| !r.draft && r.tag_name == tag && Some(r.id) != except)
@@ -362,7 +367,7 @@ impl State {
     }
 
     /// Creates the release's tag if it does not exist yet, as publishing does on GitHub.
-    pub fn ensure_tag(&mut self, repo: &str, tag: &str, target: &str) {
+    pub(super) fn ensure_tag(&mut self, repo: &str, tag: &str, target: &str) {
         let sha = if target.len() == 40 && target.bytes().all(|b| b.is_ascii_hexdigit()) {
             target.to_ascii_lowercase()
         } else {
@@ -376,7 +381,7 @@ impl State {
     }
 
     /// Publishes a draft: sets `published_at`, creates the tag and applies `make_latest`.
-    pub fn publish(&mut self, id: u64) -> Option<()> {
+    pub(super) fn publish(&mut self, id: u64) -> Option<()> {
         let now = self.tick();
         let rel = self.releases.get_mut(&id)?;
         rel.draft = false;
@@ -394,7 +399,7 @@ impl State {
     /// Applies a published release's `make_latest`: `true` makes it the latest (not for a
     /// prerelease: GitHub never makes one latest), `legacy` hands the choice back to creation
     /// dates, `false` leaves the latest where it is.
-    pub fn apply_make_latest(&mut self, id: u64) {
+    pub(super) fn apply_make_latest(&mut self, id: u64) {
         let Some(rel) = self.releases.get(&id).filter(|r| !r.draft) else {
             return;
         };
@@ -411,7 +416,7 @@ impl State {
 
     /// The release `GET /releases/latest` answers: the one `make_latest` chose while it is still
     /// published and not a prerelease, else the newest published non-prerelease by creation date.
-    pub fn latest_of(&self, repo: &str) -> Option<u64> {
+    pub(super) fn latest_of(&self, repo: &str) -> Option<u64> {
         let eligible = |r: &&Release| !r.draft && !r.prerelease;
         self.repo(repo)
             .and_then(|r| r.latest)
@@ -422,13 +427,13 @@ impl State {
     }
 
     /// Removes an asset and its file.
-    pub fn delete_asset(&mut self, dir: &Path, id: u64) {
+    pub(super) fn delete_asset(&mut self, dir: &Path, id: u64) {
         self.assets.remove(&id);
         let _ = std::fs::remove_file(asset_path(dir, id));
     }
 
     /// The `x-ratelimit-*` values after counting one more request.
-    pub fn count_request(&mut self) -> (u64, u64, u64) {
+    pub(super) fn count_request(&mut self) -> (u64, u64, u64) {
         self.rate_used += 1;
         if unix_now() >= self.rate_reset {
             self.rate_used = 1;
@@ -493,18 +498,18 @@ pub fn rfc3339(secs: u64) -> String {
 
 impl Urls {
     /// `{api}/repos/{repo}`.
-    pub fn repo(&self, repo: &str) -> String {
+    pub(super) fn repo(&self, repo: &str) -> String {
         format!("{}/repos/{repo}", self.api)
     }
 
     /// The web URL of a repository (the fake's API origin doubles as its web server).
-    pub fn html(&self, repo: &str) -> String {
+    pub(super) fn html(&self, repo: &str) -> String {
         format!("{}/{repo}", self.api)
     }
 
     /// A user as GitHub's `simple-user` schema describes one: the Actions bot, which the
     /// workflow token acts as.
-    pub fn bot_user(&self) -> Value {
+    pub(super) fn bot_user(&self) -> Value {
         let login = "github-actions[bot]";
         let user = format!("{}/users/github-actions%5Bbot%5D", self.api);
         json!({
@@ -531,7 +536,7 @@ impl Urls {
     }
 
     /// The JSON of an asset, with the fields of GitHub's "release asset" schema.
-    pub fn asset_json(&self, repo: &str, tag_or_untagged: &str, a: &Asset) -> Value {
+    pub(super) fn asset_json(&self, repo: &str, tag_or_untagged: &str, a: &Asset) -> Value {
         json!({
             "url": format!("{}/releases/assets/{}", self.repo(repo), a.id),
             "browser_download_url": format!(
@@ -553,7 +558,7 @@ impl Urls {
     }
 
     /// The JSON of a release, with its assets, with the fields of GitHub's "release" schema.
-    pub fn release_json(&self, state: &State, r: &Release) -> Value {
+    pub(super) fn release_json(&self, state: &State, r: &Release) -> Value {
         let tag_path = release_tag_path(r);
         let assets: Vec<Value> = state
             .assets_of(r.id)

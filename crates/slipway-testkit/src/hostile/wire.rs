@@ -28,7 +28,7 @@ pub(crate) struct Head {
 
 impl Head {
     /// The first value of a header (name compared case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -36,7 +36,7 @@ impl Head {
     }
 
     /// How the request body is framed.
-    pub fn body_framing(&self) -> Result<BodyFraming, String> {
+    pub(super) fn body_framing(&self) -> Result<BodyFraming, String> {
         let chunked = self
             .headers
             .iter()
@@ -57,7 +57,7 @@ impl Head {
 
     /// True when the connection should stay open after the answer (HTTP/1.1 without
     /// `Connection: close`).
-    pub fn keep_alive(&self) -> bool {
+    pub(super) fn keep_alive(&self) -> bool {
         let close = self
             .header("connection")
             .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
@@ -65,7 +65,7 @@ impl Head {
     }
 
     /// True when the client waits for `100 Continue` before sending its body.
-    pub fn expects_continue(&self) -> bool {
+    pub(super) fn expects_continue(&self) -> bool {
         self.header("expect")
             .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
     }
@@ -97,7 +97,7 @@ pub(crate) enum HeadError {
 }
 
 impl Reader {
-    pub fn new(rd: OwnedReadHalf) -> Self {
+    pub(super) fn new(rd: OwnedReadHalf) -> Self {
         Self {
             rd,
             buf: BytesMut::with_capacity(8 * 1024),
@@ -111,7 +111,7 @@ impl Reader {
     }
 
     /// Reads the next request head.
-    pub async fn head(&mut self) -> Result<Head, HeadError> {
+    pub(super) async fn head(&mut self) -> Result<Head, HeadError> {
         let end = loop {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i;
@@ -203,7 +203,7 @@ enum BodyState {
 }
 
 impl BodyReader {
-    pub fn new(framing: BodyFraming) -> Self {
+    pub(super) fn new(framing: BodyFraming) -> Self {
         let state = match framing {
             BodyFraming::Length(0) => BodyState::Done,
             BodyFraming::Length(n) => BodyState::Length(n),
@@ -213,7 +213,7 @@ impl BodyReader {
     }
 
     /// The next piece of the body; `None` once it has been read whole.
-    pub async fn next(&mut self, r: &mut Reader) -> io::Result<Option<Bytes>> {
+    pub(super) async fn next(&mut self, r: &mut Reader) -> io::Result<Option<Bytes>> {
         loop {
             match &mut self.state {
                 BodyState::Done => return Ok(None),
@@ -276,18 +276,18 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub fn new(wr: OwnedWriteHalf) -> Self {
+    pub(super) fn new(wr: OwnedWriteHalf) -> Self {
         Self { wr }
     }
 
     /// Writes and flushes `bytes`.
-    pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(super) async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.wr.write_all(bytes).await?;
         self.wr.flush().await
     }
 
     /// Writes one chunk of a chunked body (`data` must not be empty).
-    pub async fn send_chunk(&mut self, data: &[u8]) -> io::Result<()> {
+    pub(super) async fn send_chunk(&mut self, data: &[u8]) -> io::Result<()> {
         let mut out = format!("{:x}\r\n", data.len()).into_bytes();
         out.extend_from_slice(data);
         out.extend_from_slice(b"\r\n");
@@ -295,7 +295,7 @@ impl Writer {
     }
 
     /// Ends a chunked body.
-    pub async fn end_chunks(&mut self) -> io::Result<()> {
+    pub(super) async fn end_chunks(&mut self) -> io::Result<()> {
         self.send(b"0\r\n\r\n").await
     }
 }

@@ -6,7 +6,7 @@ use reqwest::{Client, Method, RequestBuilder};
 use slipway_testkit::github::FakeGitHub;
 
 /// A client that shows redirects instead of following them.
-pub fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -14,14 +14,14 @@ pub fn client() -> Client {
 }
 
 /// A request to the fake's API with its token.
-pub fn api(fake: &FakeGitHub, method: Method, path: &str) -> RequestBuilder {
+pub(crate) fn api(fake: &FakeGitHub, method: Method, path: &str) -> RequestBuilder {
     client()
         .request(method, format!("{}{path}", fake.api_url()))
         .bearer_auth(fake.token())
 }
 
 /// `GET` on the fake's API with its token, the body decoded as JSON (panics on any failure).
-pub async fn get_json<T: serde::de::DeserializeOwned>(fake: &FakeGitHub, path: &str) -> T {
+pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(fake: &FakeGitHub, path: &str) -> T {
     api(fake, Method::GET, path)
         .send()
         .await
@@ -32,7 +32,7 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(fake: &FakeGitHub, path: &
 }
 
 /// An upload request to the uploads host with its token.
-pub fn upload(fake: &FakeGitHub, release_id: u64, name: &str) -> RequestBuilder {
+pub(crate) fn upload(fake: &FakeGitHub, release_id: u64, name: &str) -> RequestBuilder {
     let repo = fake.default_repo();
     client()
         .post(format!(
@@ -45,7 +45,7 @@ pub fn upload(fake: &FakeGitHub, release_id: u64, name: &str) -> RequestBuilder 
 }
 
 /// `sha256:<hex>` of bytes, as GitHub's `digest`.
-pub fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     use sha2::Digest;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
