@@ -530,7 +530,11 @@ fn attestations_beside_a_dist_are_sent() {
     let out = publish(&index, dir.path(), &[]);
     out.assert_ok();
     assert!(!out.stdout.contains("ignoring"), "{}", out.stdout);
-    let sent: Vec<Vec<(String, String)>> = index.uploads().iter().map(|u| u.fields()).collect();
+    let sent: Vec<Vec<(String, String)>> = index
+        .uploads()
+        .iter()
+        .map(slipway_testkit::serve::Request::fields)
+        .collect();
     let att = sent[0].iter().find(|(k, _)| k == "attestations").unwrap();
     let value: serde_json::Value = serde_json::from_str(&att.1).unwrap();
     assert_eq!(value[0]["version"], 1);

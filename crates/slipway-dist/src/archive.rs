@@ -138,7 +138,10 @@ fn zip_findings(dist: &DistFile, archive: &mut Zip) -> Vec<Finding> {
             entry.compression(),
             zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
         ) {
-            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            let name = entry
+                .name()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
             odd.push(format!("`{name}` ({})", entry.compression()));
         }
     }
@@ -174,7 +177,7 @@ fn read_wheel(dist: &DistFile, file: File) -> Result<ReadArchive, DistError> {
     let members: Vec<String> = archive
         .file_names()
         .filter_map(Result::ok)
-        .map(|n| n.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect();
     let mut findings = zip_findings(dist, &mut archive);
     // PyPI looks for the `.dist-info` directory spelled exactly as the file name starts.
@@ -326,7 +329,7 @@ fn read_zip_sdist(dist: &DistFile, file: File) -> Result<ReadArchive, DistError>
     let members: Vec<String> = archive
         .file_names()
         .filter_map(Result::ok)
-        .map(|n| n.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect();
     let mut findings = zip_findings(dist, &mut archive);
     let top = common_path(&members);
@@ -345,7 +348,7 @@ fn read_zip_sdist(dist: &DistFile, file: File) -> Result<ReadArchive, DistError>
     findings.extend(
         layout_findings(dist, &members, &top, found)
             .into_iter()
-            .filter(|f| f.is_error()),
+            .filter(super::finding::Finding::is_error),
     );
     Ok(ReadArchive {
         member,

@@ -49,7 +49,7 @@ async fn uploads_a_streamed_file_with_exact_length_to_the_upload_host() {
     let mut seen = Vec::new();
     let asset = gh
         .upload_asset(&release, "pkg-1.0.tar.gz", &path, "application/gzip", |n| {
-            seen.push(n)
+            seen.push(n);
         })
         .await
         .unwrap();

@@ -489,7 +489,10 @@ impl Transport {
                 secrets: self.secrets().clone(),
             };
             if req.body_optional && status.is_success() {
-                *state.head.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.clone());
+                *state
+                    .head
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(answer.clone());
             }
             meter.moving(true);
             match sink.as_deref_mut() {

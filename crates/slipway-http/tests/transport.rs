@@ -190,7 +190,7 @@ async fn server_errors_are_retried_and_client_errors_are_not() {
 #[tokio::test(flavor = "current_thread")]
 async fn credentials_stay_on_their_origin_across_redirects() {
     let (evil, evil_seen) = serve(handler(|_, s| async move {
-        respond(s, "200 OK", "", "evil").await
+        respond(s, "200 OK", "", "evil").await;
     }))
     .await;
     let target = evil.join("steal").unwrap().to_string();

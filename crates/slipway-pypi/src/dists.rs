@@ -305,7 +305,7 @@ fn report_findings(
 ) -> Result<(), LocalError> {
     let mut refused = Vec::new();
     for dist in all {
-        for f in dist.findings.iter() {
+        for f in &dist.findings {
             if !f.is_error() {
                 commands.warning(&format!("`{}`: {f}\nhint: {}", dist.filename, f.hint));
             } else if !verify {
@@ -315,7 +315,7 @@ fn report_findings(
                 ));
             }
         }
-        if verify && dist.findings.iter().any(|f| f.is_error()) {
+        if verify && dist.findings.iter().any(slipway_dist::Finding::is_error) {
             refused.push(dist);
         }
     }
@@ -334,7 +334,7 @@ pub fn describe_form(fields: &[(String, String)]) -> String {
         .map(|(k, v)| {
             let short: String = v.chars().take(60).collect();
             let cut = if short.len() < v.len() { "…" } else { "" };
-            format!("{k}={:?}{cut}", short)
+            format!("{k}={short:?}{cut}")
         })
         .collect::<Vec<_>>()
         .join(" ")

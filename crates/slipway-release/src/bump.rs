@@ -261,12 +261,11 @@ async fn previous_commit(
         ))
         .hint("use `compare-to: latest-release` or `latest-tag` with `version-source: dist`");
     }
-    let git_ref = match request.previous_ref.clone() {
-        Some(r) => r,
-        None => {
-            log.notice("no previous commit (a new branch, or an event without one): the version counts as new");
-            return Ok(None);
-        }
+    let Some(git_ref) = request.previous_ref.clone() else {
+        log.notice(
+            "no previous commit (a new branch, or an event without one): the version counts as new",
+        );
+        return Ok(None);
     };
     let mut files = BTreeMap::new();
     for file in &found.files_read {

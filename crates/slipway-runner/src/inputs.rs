@@ -257,7 +257,7 @@ impl Inputs {
                 // `--version` is the tool's version unless the tool has an input named `version`.
                 "-V" => invocation = Invocation::Version,
                 "--version" if !specs.iter().any(|s| s.name == "version") => {
-                    invocation = Invocation::Version
+                    invocation = Invocation::Version;
                 }
                 _ => {
                     let Some(flag) = arg.strip_prefix("--") else {
@@ -446,7 +446,7 @@ mod tests {
     fn inputs(args: &[&str], env: &[(&str, &str)]) -> Inputs {
         Inputs::parse(
             SPECS,
-            args.iter().map(|s| s.to_string()),
+            args.iter().map(std::string::ToString::to_string),
             Env::from_pairs(env.iter().copied()),
         )
         .unwrap()
@@ -560,9 +560,13 @@ mod tests {
     #[test]
     fn bad_command_lines() {
         let parse = |a: &[&str]| {
-            Inputs::parse(SPECS, a.iter().map(|s| s.to_string()), Env::default())
-                .unwrap_err()
-                .to_string()
+            Inputs::parse(
+                SPECS,
+                a.iter().map(std::string::ToString::to_string),
+                Env::default(),
+            )
+            .unwrap_err()
+            .to_string()
         };
         assert!(parse(&["--nope"]).contains("unknown option `--nope`"));
         assert!(parse(&["--version"]).contains("`--version` needs a value"));

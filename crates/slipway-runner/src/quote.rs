@@ -118,6 +118,6 @@ mod tests {
         let line = "ü".repeat(MAX_LINE_BYTES);
         let clipped = clip_line(&line);
         assert!(clipped.len() < MAX_LINE_BYTES + 40, "{}", clipped.len());
-        assert!(clipped.ends_with(&format!("… ({} more bytes left out)", MAX_LINE_BYTES)));
+        assert!(clipped.ends_with(&format!("… ({MAX_LINE_BYTES} more bytes left out)")));
     }
 }

@@ -73,7 +73,10 @@ impl Secrets {
     }
 
     fn add_forms(&self, forms: Vec<String>) -> Vec<String> {
-        let mut list = self.forms.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list = self
+            .forms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut new = Vec::new();
         for form in forms {
             if form.is_empty() || list.contains(&form) {
@@ -89,7 +92,10 @@ impl Secrets {
 
     /// `text` with every registered form replaced by [`REDACTED`].
     pub fn redact(&self, text: &str) -> String {
-        let list = self.forms.lock().unwrap_or_else(|e| e.into_inner());
+        let list = self
+            .forms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = text.to_string();
         for form in list.iter() {
             if out.contains(form.as_str()) {

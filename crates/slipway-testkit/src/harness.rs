@@ -283,7 +283,7 @@ impl Captured {
                     break;
                 }
                 sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .extend_from_slice(&chunk[..n]);
             }
         });
@@ -291,13 +291,23 @@ impl Captured {
     }
 
     fn snapshot(&self) -> String {
-        String::from_utf8_lossy(&self.buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .buf
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned()
     }
 
     fn finish(self) -> String {
         let Self { buf, thread } = self;
         let _ = thread.join();
-        String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+        String::from_utf8_lossy(
+            &buf.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned()
     }
 }
 

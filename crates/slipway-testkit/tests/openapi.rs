@@ -283,7 +283,10 @@ async fn recorded() -> Vec<Value> {
     fake.capture_exchanges();
     exercise(&fake).await;
     assert!(fake.unexpected_requests().is_empty());
-    fake.exchanges().iter().map(|e| e.to_json()).collect()
+    fake.exchanges()
+        .iter()
+        .map(slipway_testkit::github::Exchange::to_json)
+        .collect()
 }
 
 #[tokio::test]

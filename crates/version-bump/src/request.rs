@@ -56,7 +56,7 @@ impl Request {
                 kind
             };
         let compare_to: CompareTo = i
-            .parsed("compare-to", |s| s.parse())?
+            .parsed("compare-to", str::parse)?
             .unwrap_or(CompareTo::LatestRelease);
         let scheme = i.parsed("scheme", parse_scheme)?.unwrap_or(Scheme::Pep440);
         let tag_template = i.or_default("tag-template");

@@ -349,7 +349,7 @@ fn hash_all<'a>(files: impl Iterator<Item = (&'a Path, u64)>) -> Vec<Hashed> {
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(files[i].1));
     let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .clamp(1, 4)
         .min(files.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);

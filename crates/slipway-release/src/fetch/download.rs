@@ -382,7 +382,7 @@ impl Fetcher<'_> {
                 if n < progress.done() {
                     progress.restart();
                 }
-                progress.advance(n.saturating_sub(progress.done()))
+                progress.advance(n.saturating_sub(progress.done()));
             })
             .await;
         progress.finish();

@@ -240,7 +240,11 @@ impl Retrieved {
             0 => Ok(()),
             1 if self.not_started.is_empty() => Err(self.failures.remove(0).into()),
             n => {
-                let errors = self.failures.iter().map(|e| e.to_string()).collect();
+                let errors = self
+                    .failures
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 Err(FetchError::Failed {
                     failed: n,
                     total: self.total,

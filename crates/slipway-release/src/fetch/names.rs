@@ -130,7 +130,11 @@ mod tests {
 
     #[test]
     fn include_then_exclude() {
-        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let s = |v: &[&str]| {
+            v.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         let f = NameFilter::new(&s(&["*.whl", "*.tar.gz"]), &s(&["*-win_*"])).unwrap();
         assert!(f.matches("p-1.0-py3-none-any.whl"));
         assert!(f.matches("p-1.0.tar.gz"));

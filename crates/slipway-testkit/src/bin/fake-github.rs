@@ -41,9 +41,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(FakeConfig, Vec<String>)
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
         }
-        let value = match inline.or_else(|| args.next()) {
-            Some(v) => v,
-            None => return Err(format!("`{flag}` needs a value\n{USAGE}")),
+        let Some(value) = inline.or_else(|| args.next()) else {
+            return Err(format!("`{flag}` needs a value\n{USAGE}"));
         };
         match flag.as_str() {
             "--repo" => {

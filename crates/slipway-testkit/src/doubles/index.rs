@@ -86,7 +86,11 @@ pub fn index(mut before: impl FnMut(&Request, usize) -> Option<Reply> + Send + '
             return accept_upload(&files, req);
         }
         if req.method == "GET" && req.path.starts_with("/simple/") {
-            return listing(&files.lock().unwrap_or_else(|e| e.into_inner()));
+            return listing(
+                &files
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
         }
         Reply::new(
             404,
@@ -121,7 +125,9 @@ pub fn accept_upload(files: &Mutex<Vec<(String, String)>>, req: &Request) -> Rep
     };
     let head = String::from_utf8_lossy(&req.body[..req.body.len().min(100_000)]).into_owned();
     let filename = quoted(&head, "filename").to_string();
-    let mut files = files.lock().unwrap_or_else(|e| e.into_inner());
+    let mut files = files
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if files.iter().any(|(f, _)| *f == filename) {
         return Reply::new(
             400,

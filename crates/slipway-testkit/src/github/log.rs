@@ -151,7 +151,10 @@ impl LogGuard {
                 request_content_type: c.request_content_type,
                 accept: record.accept.clone(),
                 request_body: std::mem::take(
-                    &mut *c.request_body.lock().unwrap_or_else(|e| e.into_inner()),
+                    &mut *c
+                        .request_body
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
                 ),
                 request_body_len: record.request_body_len,
                 status: record.status,

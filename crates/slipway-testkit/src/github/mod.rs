@@ -54,7 +54,9 @@ pub(crate) struct Shared {
 impl Shared {
     /// Locks the state; a panic in another holder does not make the fake unusable.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

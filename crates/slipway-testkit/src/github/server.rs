@@ -361,7 +361,12 @@ impl hyper::body::Body for RequestBody {
         {
             this.read.fetch_add(data.len() as u64, Ordering::Relaxed);
             if let Some(buf) = &this.capture {
-                keep(&mut buf.lock().unwrap_or_else(|e| e.into_inner()), data);
+                keep(
+                    &mut buf
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    data,
+                );
             }
         }
         poll

@@ -178,9 +178,8 @@ pub(crate) async fn forward(
     if (rewrites.is_empty() || !textual) && alter.is_none() {
         return stream(w, http11, out).await;
     }
-    let (mut bytes, rest) = match buffer(out.body).await {
-        Ok(b) => b,
-        Err(_) => return Ok(false),
+    let Ok((mut bytes, rest)) = buffer(out.body).await else {
+        return Ok(false);
     };
     if let Some(rest) = rest {
         out.prefix = bytes;

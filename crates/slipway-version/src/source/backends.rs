@@ -92,7 +92,7 @@ fn crate_name_eq(a: &str, b: &str) -> bool {
 /// The git-tag versioning tool this project uses, if any.
 fn git_tool(p: &Project) -> Option<String> {
     if p.pyproject.as_ref().is_some_and(|t| {
-        get(t, &["tool", "poetry-dynamic-versioning", "enable"]).and_then(|v| v.as_bool())
+        get(t, &["tool", "poetry-dynamic-versioning", "enable"]).and_then(toml::Value::as_bool)
             == Some(true)
     }) {
         return Some("poetry-dynamic-versioning".to_string());
@@ -206,7 +206,7 @@ pub(crate) fn auto(ctx: &mut Ctx<'_>) -> Result<Option<Found>, VersionError> {
         match dists::dist(ctx) {
             Ok(found) => return Ok(Some(found)),
             Err(e @ VersionError::NoDists { .. }) => {
-                ctx.tried(e.to_string().lines().next().unwrap_or_default().to_string())
+                ctx.tried(e.to_string().lines().next().unwrap_or_default().to_string());
             }
             Err(e) => return Err(e),
         }

@@ -16,7 +16,7 @@ pub(crate) fn cargo(ctx: &mut Ctx<'_>) -> Result<Option<Found>, VersionError> {
                 .found(v, SourceKind::Cargo, "Cargo.toml", "[package].version")
                 .map(Some);
         }
-        Some(v) => v.get("workspace").and_then(|w| w.as_bool()) == Some(true),
+        Some(v) => v.get("workspace").and_then(toml::Value::as_bool) == Some(true),
         None => !manifest.contains_key("package"),
     };
     if !from_workspace {

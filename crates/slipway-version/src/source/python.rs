@@ -151,7 +151,7 @@ fn is_dotted(s: &str) -> bool {
 
 /// Parses one string literal at the start of `s`; returns its value and the rest.
 fn string_literal(s: &str) -> Option<(String, &str)> {
-    let prefix_len = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let prefix_len = s.chars().take_while(char::is_ascii_alphabetic).count();
     let prefix = s[..prefix_len].to_ascii_lowercase();
     if prefix_len > 2 || !prefix.chars().all(|c| c == 'r' || c == 'u') {
         return None;
