@@ -21,7 +21,7 @@ pub static TOOL: Tool = Tool {
     inputs: &[
         InputSpec::string("version", "The version being released (PEP 440), e.g. the version output of version-bump. A leading `v` written as in a tag (`v1.2.0`) is dropped with a notice: tag-template adds the tag's prefix.").required(),
         InputSpec::string("tag", "The release tag; overrides tag-template. Checked against git's rules for tag names."),
-        InputSpec::string("tag-template", "How the version becomes the tag; must contain {version}.").default("v{version}"),
+        InputSpec::string("tag-template", "How the version becomes the tag; must contain {version}.").default(slipway_version::DEFAULT_TAG_TEMPLATE),
         InputSpec::list("files", "Files to attach: globs relative to the workspace, newline or comma separated.").default("dist/*"),
         InputSpec::bool("fail-on-unmatched-files", true, "Fail when a files pattern matches nothing (otherwise a warning)."),
         InputSpec::string("name", "Release title for a new draft (default: the tag)."),
@@ -30,7 +30,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("generate-notes", true, "Without body or body-path, let GitHub write the notes of a new draft from the changes since the previous release."),
         InputSpec::string("prerelease", "Mark the release as a pre-release: auto (when the version is a pre- or dev-release), true or false.").default("auto"),
         InputSpec::string("target", "Commit or branch the tag is created from when the release is published.").default("${{ github.sha }}"),
-        InputSpec::string("checksums", "Name of the checksums manifest asset (sha256sum format); empty turns it off.").default("SHA256SUMS"),
+        InputSpec::string("checksums", "Name of the checksums manifest asset (sha256sum format); empty turns it off.").default(slipway_release::MANIFEST),
         InputSpec::bool("overwrite", true, "Replace an asset of a draft that has other bytes than the local file (otherwise fail)."),
         InputSpec::bool("allow-published", false, "Attach missing files to an already published release instead of failing; its existing assets are never replaced."),
         InputSpec::bool("publish", false, "Publish the release once every asset is attached (for repositories with immutable releases)."),

@@ -10,7 +10,7 @@ pub mod request;
 use slipway_runner::{Action, InputSpec, OutputSpec, Tool};
 
 pub use request::Request;
-pub use slipway_release::fetch::MANIFEST;
+pub use slipway_release::MANIFEST;
 
 /// The tool's declaration: action.yml, `--help` and the README are generated from it.
 pub static TOOL: Tool = Tool {
@@ -25,12 +25,12 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("include-drafts", true, "Let tag match a draft release (found by paging the release list; needs a token with push access)."),
         InputSpec::list("patterns", "Globs over asset names to fetch, newline or comma separated.").default("*"),
         InputSpec::list("exclude", "Globs over asset names to leave out."),
-        InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing). A relative path may not lead outside the workspace (through `..` or a symlink); give an absolute path to write elsewhere on purpose.").default("dist"),
+        InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing). A relative path may not lead outside the workspace (through `..` or a symlink); give an absolute path to write elsewhere on purpose.").default(slipway_dist::DIST_DIR),
         InputSpec::bool("verify", true, "Check each file's SHA-256 against the asset's digest and the checksums manifest; a mismatch fails and leaves no file."),
         InputSpec::string("checksums", "Name of the checksums asset (sha256sum format) to verify against; empty to use only GitHub's digests.").default(MANIFEST),
         InputSpec::string("concurrency", "How many files download at once (1 to 64).").default("4"),
         InputSpec::bool("fail-on-empty", true, "Fail when no asset matches the patterns."),
-        InputSpec::string("tag-template", "How a version becomes a tag; the `version` output is the tag read through it.").default("v{version}"),
+        InputSpec::string("tag-template", "How a version becomes a tag; the `version` output is the tag read through it.").default(slipway_version::DEFAULT_TAG_TEMPLATE),
         InputSpec::bool("dry-run", false, "Find the release and check the files already present, but download nothing."),
         slipway_github::token_input("GitHub token used to read the release and download its assets."),
         slipway_github::REPOSITORY_INPUT,

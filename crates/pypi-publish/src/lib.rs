@@ -24,7 +24,7 @@ pub static TOOL: Tool = Tool {
             "packages-dir",
             "Directory holding the dists to upload (relative to the workspace).",
         )
-        .default("dist")
+        .default(slipway_dist::DIST_DIR)
         .alias("packages_dir"),
         InputSpec::string(
             "repository-url",

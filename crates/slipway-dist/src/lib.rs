@@ -19,6 +19,9 @@ mod wheel;
 
 pub use archive::{Inspected, inspect, read_metadata};
 pub use error::DistError;
+
+/// Where build frontends (`python -m build`, `uv build`) put dists, and where the tools look.
+pub const DIST_DIR: &str = "dist";
 pub use filename::{
     DistFile, DistKind, filename_name_part, is_valid_project_name, normalize_name,
     pep625_sdist_filename,

@@ -9,6 +9,10 @@
 //! - [`fetch`]: exactly the released bytes, verified against GitHub's digest and the manifest
 //!   (fetch-assets).
 
+/// The checksums manifest's usual asset name: the `checksums` input's default in draft-release
+/// and fetch-assets, in `sha256sum` format.
+pub const MANIFEST: &str = "SHA256SUMS";
+
 pub mod bump;
 pub mod draft;
 pub mod fetch;

@@ -34,6 +34,8 @@ pub struct Harness {
     env: BTreeMap<String, String>,
     unset: Vec<String>,
     root: tempfile::TempDir,
+    /// The workspace of an earlier step of the same job, when this step shares it.
+    workspace: Option<PathBuf>,
     timeout: Duration,
 }
 
@@ -75,8 +77,17 @@ impl Harness {
             env,
             unset: Vec::new(),
             root,
+            workspace: None,
             timeout: Duration::from_secs(300),
         }
+    }
+
+    /// The next step of the same job: it works in `earlier`'s workspace (as the steps of one
+    /// job share `GITHUB_WORKSPACE`), with its own output, summary and event files.
+    pub fn in_workspace_of(mut self, earlier: &Harness) -> Self {
+        let dir = earlier.workspace();
+        self.workspace = Some(dir.clone());
+        self.env(vars::GITHUB_WORKSPACE, dir.display().to_string())
     }
 
     /// Adds a command-line argument.
@@ -152,7 +163,9 @@ impl Harness {
 
     /// The workspace directory (`GITHUB_WORKSPACE`, and the process's working directory).
     pub fn workspace(&self) -> PathBuf {
-        self.root.path().join("workspace")
+        self.workspace
+            .clone()
+            .unwrap_or_else(|| self.root.path().join("workspace"))
     }
 
     /// `RUNNER_TEMP`.

@@ -9,6 +9,8 @@
 //! - [`hostile`]: a rule-based hostile HTTP server (black hole, stall, drip, endless bodies,
 //!   redirects, echoed credentials), alone or as a reverse proxy in front of a real upstream,
 //!   with a request log; it writes the wire itself, for misbehaviour below HTTP.
+//! - [`real`]: the real parts: the Python tools in the workspace venv, fixture projects built by
+//!   real build backends, pypiserver and devpi-server on loopback, pip installing from them.
 //! - [`harness`]: runs a built binary the way the Actions runner runs a container action
 //!   (`INPUT_*` variables, `GITHUB_OUTPUT`, event.json) and parses what it wrote.
 
@@ -16,4 +18,5 @@ pub mod doubles;
 pub mod github;
 pub mod harness;
 pub mod hostile;
+pub mod real;
 pub mod serve;

@@ -14,6 +14,9 @@ mod source;
 mod tag;
 
 pub use error::VersionError;
+
+/// How a version becomes a tag unless a tool's `tag-template` says otherwise.
+pub const DEFAULT_TAG_TEMPLATE: &str = "v{version}";
 pub use files::{Files, LocalFiles, MapFiles};
 pub use scheme::{BumpKind, ParsedVersion, Scheme, bump_kind};
 pub use source::{Found, SourceKind, SourceRequest, find_version};

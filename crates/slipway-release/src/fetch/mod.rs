@@ -25,8 +25,7 @@ pub use error::FetchError;
 use names::NameFilter;
 pub use select::Selector;
 
-/// The checksums manifest's usual asset name (the `checksums` input's default).
-pub const MANIFEST: &str = "SHA256SUMS";
+pub use crate::MANIFEST;
 
 /// What to fetch: fetch-assets' validated request.
 #[derive(Debug, Clone)]
