@@ -69,11 +69,21 @@ pub static TOOL: Tool = Tool {
             "Show each file's sha256 and blake2_256 in the log and the step summary.",
         )
         .alias("print_hash"),
-        InputSpec::bool(
+        InputSpec::string(
             "attestations",
-            true,
-            "Upload the <dist>.publish.attestation file found beside a dist, if any.",
-        ),
+            "With trusted publishing, sign each dist (PEP 740: Sigstore, the workflow's identity), write `<dist>.publish.attestation` beside it and upload it; an existing one for the same bytes and workflow is reused. `false`: neither sign nor send attestation files; `always`: also fail a publish that cannot sign (an API token).",
+        )
+        .default("true"),
+        InputSpec::string(
+            "fulcio-url",
+            "The Sigstore certificate authority (Fulcio) that certifies the signing key.",
+        )
+        .default(slipway_pypi::attest::PUBLIC_FULCIO),
+        InputSpec::string(
+            "rekor-url",
+            "The Sigstore transparency log (Rekor) the signatures are logged in.",
+        )
+        .default(slipway_pypi::attest::PUBLIC_REKOR),
         InputSpec::bool(
             "verbose",
             false,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use secrecy::SecretString;
+use slipway_pypi::attest::{AttestMode, SigstoreUrls};
 use slipway_pypi::{
     Credentials, LocalOptions, OidcEnv, Patience, PublishRequest, RetryPolicy, TimeBounds,
     TrustedPublishing,
@@ -56,6 +57,18 @@ impl Request {
             print_hash: action.inputs.bool("print-hash")?,
         })
     }
+}
+
+/// A Sigstore service's URL input (`https`, or `http` on loopback for tests), its default when
+/// empty.
+fn sigstore_url(action: &Action, name: &str) -> anyhow::Result<Url> {
+    let given = action.inputs.or_default(name);
+    slipway_pypi::parse_secure_url(&given).map_err(|e| {
+        action
+            .inputs
+            .invalid(name, &slipway_pypi::display_input_url(&given), format!("{e}\nhint: leave it empty for the public-good instance; a private Sigstore's URL looks like `https://fulcio.example.com`"))
+            .into()
+    })
 }
 
 /// The inputs and the OIDC environment as the library's request.
@@ -126,6 +139,13 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
             action.commands.add_mask(t);
             secrecy::SecretString::from(t.to_string())
         });
+    let attestations = i
+        .parsed("attestations", |v| v.parse::<AttestMode>())?
+        .unwrap_or_default();
+    let sigstore = SigstoreUrls {
+        fulcio: sigstore_url(action, "fulcio-url")?,
+        rekor: sigstore_url(action, "rekor-url")?,
+    };
     let event = action
         .event()
         .context("reading the event payload")
@@ -142,8 +162,10 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
             verify_metadata: i.bool("verify-metadata")?,
             pypi,
             expected_version,
-            attestations: i.bool("attestations")?,
+            attestations: attestations != AttestMode::Off,
         },
+        attestations,
+        sigstore,
         skip_existing: i.bool("skip-existing")?,
         dry_run: i.bool("dry-run")?,
         oidc: OidcEnv {

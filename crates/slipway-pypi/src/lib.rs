@@ -10,6 +10,7 @@
 /// The user name of API tokens and minted trusted-publishing tokens on PyPI-like indexes.
 pub const TOKEN_USER: &str = "__token__";
 
+pub mod attest;
 pub mod dists;
 mod hashing;
 pub mod http;

@@ -25,6 +25,16 @@ pub struct OidcEnv {
 }
 
 impl OidcEnv {
+    /// The token endpoint and the job's bearer for it; an error saying what is missing (the
+    /// `id-token: write` permission, or a pull request from a fork, which never gets one).
+    fn request(&self) -> Result<(&String, &SecretString), TrustedPublishingError> {
+        match (&self.request_url, &self.request_token) {
+            (Some(url), Some(token)) => Ok((url, token)),
+            _ if self.is_fork_pull_request() => Err(TrustedPublishingError::ForkPullRequest),
+            _ => Err(TrustedPublishingError::MissingPermission),
+        }
+    }
+
     /// True when the run is a pull request whose head lives in another repository.
     pub fn is_fork_pull_request(&self) -> bool {
         let pr_event = self
@@ -278,13 +288,8 @@ pub async fn mint_token(
     env: &OidcEnv,
     commands: &Commands,
 ) -> Result<MintedToken, TrustedPublishingError> {
-    let (Some(request_url), Some(request_token)) = (&env.request_url, &env.request_token) else {
-        return Err(if env.is_fork_pull_request() {
-            TrustedPublishingError::ForkPullRequest
-        } else {
-            TrustedPublishingError::MissingPermission
-        });
-    };
+    // Without `id-token: write` nothing is asked of the index either.
+    let (_, request_token) = env.request()?;
     commands.add_mask(request_token.expose_secret());
     let unreachable = |url: &Url, e: slipway_http::HttpError| TrustedPublishingError::Unreachable {
         url: transport.show(url),
@@ -312,51 +317,7 @@ pub async fn mint_token(
             reason: e.to_string(),
         })?;
 
-    let mut token_url = Url::parse(request_url).map_err(|e| TrustedPublishingError::Malformed {
-        url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_URL.into(),
-        reason: e.to_string(),
-    })?;
-    token_url
-        .query_pairs_mut()
-        .append_pair("audience", &audience.audience);
-    let bearer =
-        Credential::bearer(request_token.expose_secret(), &token_url).map_err(|reason| {
-            TrustedPublishingError::Malformed {
-                url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_TOKEN.into(),
-                reason,
-            }
-        })?;
-    let answer = transport
-        .fetch(
-            &Request::get(token_url.clone())
-                .credential(Some(bearer))
-                .redirects(Redirects::None)
-                .cap(ANSWER_CAP),
-        )
-        .await
-        .map_err(|e| unreachable(&token_url, e))?;
-    if answer.status.is_redirection() {
-        return Err(TrustedPublishingError::TokenRedirect {
-            url: transport.show(&token_url),
-            status: answer.status,
-            to: location(transport, &answer),
-        });
-    }
-    if !answer.status.is_success() {
-        return Err(TrustedPublishingError::TokenRequest {
-            status: answer.status,
-            reason: answer.text(),
-        });
-    }
-    let jwt = serde_json::from_slice::<IdToken>(&answer.body)
-        .map_err(|e| TrustedPublishingError::Malformed {
-            url: "the OIDC token endpoint".into(),
-            reason: e.to_string(),
-        })?
-        .value;
-    commands.add_mask(&jwt);
-    let jwt = SecretString::from(jwt);
-    let claims = Claims::from_jwt(jwt.expose_secret()).unwrap_or_default();
+    let (jwt, claims) = id_token(transport, env, &audience.audience, commands).await?;
     if claims.is_reusable_workflow() {
         commands.warning(&format!(
             "this job runs in a reusable workflow (`job_workflow_ref` `{}` differs from `workflow_ref` `{}`); PyPI matches a trusted publisher on `job_workflow_ref`, and does not support publishers for workflows in another repository. Publish from a top-level workflow in your repository.",
@@ -423,6 +384,69 @@ pub async fn mint_token(
         claims,
         hint,
     })
+}
+
+/// The job's GitHub OIDC token for `audience` (the index's for trusted publishing, `sigstore`
+/// for signing), with its unverified claims; the token is masked as soon as it arrives. Needs
+/// `permissions: id-token: write` (which sets `ACTIONS_ID_TOKEN_REQUEST_URL`).
+pub async fn id_token(
+    transport: &Transport,
+    env: &OidcEnv,
+    audience: &str,
+    commands: &Commands,
+) -> Result<(SecretString, Claims), TrustedPublishingError> {
+    let (request_url, request_token) = env.request()?;
+    commands.add_mask(request_token.expose_secret());
+    let unreachable = |url: &Url, e: slipway_http::HttpError| TrustedPublishingError::Unreachable {
+        url: transport.show(url),
+        reason: e.to_string(),
+    };
+    let mut token_url = Url::parse(request_url).map_err(|e| TrustedPublishingError::Malformed {
+        url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_URL.into(),
+        reason: e.to_string(),
+    })?;
+    token_url
+        .query_pairs_mut()
+        .append_pair("audience", audience);
+    let bearer =
+        Credential::bearer(request_token.expose_secret(), &token_url).map_err(|reason| {
+            TrustedPublishingError::Malformed {
+                url: slipway_runner::env::ACTIONS_ID_TOKEN_REQUEST_TOKEN.into(),
+                reason,
+            }
+        })?;
+    let answer = transport
+        .fetch(
+            &Request::get(token_url.clone())
+                .credential(Some(bearer))
+                .redirects(Redirects::None)
+                .cap(ANSWER_CAP),
+        )
+        .await
+        .map_err(|e| unreachable(&token_url, e))?;
+    if answer.status.is_redirection() {
+        return Err(TrustedPublishingError::TokenRedirect {
+            url: transport.show(&token_url),
+            status: answer.status,
+            to: location(transport, &answer),
+        });
+    }
+    if !answer.status.is_success() {
+        return Err(TrustedPublishingError::TokenRequest {
+            status: answer.status,
+            reason: answer.text(),
+        });
+    }
+    let jwt = serde_json::from_slice::<IdToken>(&answer.body)
+        .map_err(|e| TrustedPublishingError::Malformed {
+            url: "the OIDC token endpoint".into(),
+            reason: e.to_string(),
+        })?
+        .value;
+    commands.add_mask(&jwt);
+    let jwt = SecretString::from(jwt);
+    let claims = Claims::from_jwt(jwt.expose_secret()).unwrap_or_default();
+    Ok((jwt, claims))
 }
 
 #[cfg(test)]

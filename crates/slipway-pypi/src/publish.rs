@@ -11,6 +11,7 @@ use url::Url;
 
 use slipway_http::{Credential, HttpError, Request, Transport};
 
+use crate::attest::{AttestError, AttestMode, Attested, SigstoreUrls, attest_all};
 use crate::dists::{LocalDist, LocalError, LocalOptions, common_version, scan};
 use crate::http::{Credentials, Patience};
 use crate::index::{IndexError, IndexFile, RemoteHash, download_sha256, project_files};
@@ -68,6 +69,10 @@ pub struct PublishRequest {
     pub dry_run: bool,
     /// The OIDC environment for trusted publishing.
     pub oidc: OidcEnv,
+    /// When to sign attestations.
+    pub attestations: AttestMode,
+    /// The Sigstore instance to sign with.
+    pub sigstore: SigstoreUrls,
     /// The retry policy and time bounds of every request.
     pub patience: Patience,
 }
@@ -125,6 +130,8 @@ pub struct PublishReport {
     pub version: String,
     /// The index used for the existing-file check.
     pub index_url: Option<Url>,
+    /// The attestation of each dist, made or reused by this run (empty when none were).
+    pub attestations: Vec<Attested>,
 }
 
 impl PublishReport {
@@ -265,6 +272,14 @@ pub enum PublishError {
     /// Trusted publishing failed.
     #[error(transparent)]
     TrustedPublishing(#[from] TrustedPublishingError),
+    /// `attestations: always` without trusted publishing.
+    #[error(
+        "`attestations` is `always`, but this publish uses an API token: PyPI accepts attestations only from trusted publishing\nhint: remove `password` and register this workflow as a trusted publisher, or set `attestations: true` to publish without them"
+    )]
+    AttestationsNeedTrustedPublishing,
+    /// Signing failed (nothing was uploaded).
+    #[error(transparent)]
+    Attest(#[from] AttestError),
     /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] HttpError),
@@ -318,7 +333,10 @@ pub async fn publish(
     if req.password.is_none() && req.trusted_publishing == TrustedPublishing::Never {
         return Err(PublishError::NoCredentials);
     }
-    let dists = scan(&req.packages_dir, &req.local, commands)?;
+    if req.password.is_some() && req.attestations == AttestMode::Always {
+        return Err(PublishError::AttestationsNeedTrustedPublishing);
+    }
+    let mut dists = scan(&req.packages_dir, &req.local, commands)?;
     let transport = req.patience.transport(commands.secrets())?;
     let mut expires = None;
     let auth = match &req.password {
@@ -346,6 +364,30 @@ pub async fn publish(
             Some(c)
         }
     };
+    let attestations = match req.attestations {
+        AttestMode::Off => Vec::new(),
+        _ if req.password.is_some() => {
+            commands.notice("attestations: none made, because PyPI accepts them only from trusted publishing and this job publishes with an API token");
+            Vec::new()
+        }
+        _ if req.dry_run => {
+            commands.notice(
+                "dry run: no attestation is signed (signing writes to the public transparency log)",
+            );
+            Vec::new()
+        }
+        _ => {
+            // Everything is signed before the first upload: a signing failure uploads nothing.
+            let made =
+                attest_all(&transport, &req.sigstore, &req.oidc, &mut dists, commands).await?;
+            let signed = made.iter().filter(|a| !a.reused).count();
+            tracing::info!(
+                "attestations: {signed} signed, {} reused",
+                made.len() - signed
+            );
+            made
+        }
+    };
     if let Some(index_auth) = &req.index_auth {
         index_auth.register(commands);
     }
@@ -366,6 +408,7 @@ pub async fn publish(
         files: Vec::new(),
         version: common_version(&dists),
         index_url: req.index_url.clone(),
+        attestations,
     };
     for dist in &dists {
         let status = session
