@@ -11,9 +11,12 @@
 //!   with a request log; it writes the wire itself, for misbehaviour below HTTP.
 //! - [`harness`]: runs a built binary the way the Actions runner runs a container action
 //!   (`INPUT_*` variables, `GITHUB_OUTPUT`, event.json) and parses what it wrote.
+//! - [`snapshot`]: the one filter set for snapshot tests (ports, temporary paths, timings, dates),
+//!   so an error message or a step summary snapshot changes only when its wording does.
 
 pub mod doubles;
 pub mod github;
 pub mod harness;
 pub mod hostile;
 pub mod serve;
+pub mod snapshot;
