@@ -1,12 +1,14 @@
 //! Every input rejection of draft-release, enumerated: each names the input and a short
 //! excerpt of the value, says what is wrong, ends with a `hint:`, stays one short error, and
 //! happens before any request reaches GitHub. Tags are checked by the same rules as in
-//! version-bump (`slipway_version::validate_tag`).
+//! version-bump (`slipway_version::validate_tag`). Every message, in full, is in
+//! `snapshots/input_hints__rejections.snap`, so a change of wording shows in review.
 
 mod common;
 
 use common::*;
 use slipway_testkit::harness::Harness;
+use slipway_testkit::snapshot::Sections;
 
 /// A step with the fixture dists in place and `inputs` set.
 fn with_inputs(fake: &slipway_testkit::github::FakeGitHub, inputs: &[(&str, &str)]) -> Harness {
@@ -135,6 +137,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         ),
     ];
     let fake = fake();
+    let mut rejections = Sections::default();
     for (inputs, expected) in cases {
         let case = format!(
             "{:?}",
@@ -146,7 +149,9 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         let run = with_inputs(&fake, inputs).run();
         run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
+        rejections.add(&case, &run.error_annotations().join("\n"));
     }
+    insta::assert_snapshot!("rejections", rejections.text());
 }
 
 /// Every input is checked before any file is read: a bad `api-url` is what the user hears about,

@@ -1,12 +1,15 @@
 //! Inputs of fetch-assets: every rejection enumerated (the value, what is wrong, a `hint:`,
 //! one short error, no request), an empty `concurrency` taking its default, a `dir` that
-//! would lead outside the workspace, and asset names as long as a file name may be.
+//! would lead outside the workspace, and asset names as long as a file name may be. Every
+//! rejection's message, in full, is in `snapshots/input_hints__rejections.snap`, so a change of
+//! wording shows in review.
 
 mod common;
 
 use common::{assert_clean, bytes_for, entries, step, sums};
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::Harness;
+use slipway_testkit::snapshot::Sections;
 
 fn with_inputs(fake: &FakeGitHub, inputs: &[(&str, &str)]) -> Harness {
     let mut h = step(fake);
@@ -150,6 +153,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         (&[], "no release to fetch"),
     ];
     let fake = FakeGitHub::with_repo("octo/demo");
+    let mut rejections = Sections::default();
     for (inputs, expected) in cases {
         let case = format!(
             "{:?}",
@@ -163,7 +167,9 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
         assert_eq!(entries(&h.workspace()), Vec::<String>::new(), "{case}");
+        rejections.add(&case, &run.error_annotations().join("\n"));
     }
+    insta::assert_snapshot!("rejections", rejections.text());
 }
 
 /// A release with one wheel (digest recorded) and a SHA256SUMS listing it.

@@ -1,25 +1,13 @@
 //! Every input rejection of pypi-publish's own input parsing, enumerated: each names the input
 //! and a short excerpt of the value, says what is wrong, ends with a `hint:`, stays one short
-//! error, and comes before anything is read or sent.
+//! error, and comes before anything is read or sent. Every message, in full, is in
+//! `snapshots/input_hints__rejections.snap`, so a change of wording shows in review.
 
 mod common;
 
-use common::{Outcome, run};
+use common::run;
 use slipway_testkit::harness::assert_one_rejection;
-
-/// The `::error` annotations of a run, unescaped.
-fn errors(out: &Outcome) -> Vec<String> {
-    out.stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("::error"))
-        .filter_map(|l| l.split_once("::").map(|(_, m)| m))
-        .map(|m| {
-            m.replace("%0D", "\r")
-                .replace("%0A", "\n")
-                .replace("%25", "%")
-        })
-        .collect()
-}
+use slipway_testkit::snapshot::Sections;
 
 #[test]
 fn every_bad_value_of_every_input_is_refused_with_a_hint() {
@@ -102,18 +90,22 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             "input `dry-run` must be a boolean, got `xxxxxxxx",
         ),
     ];
+    let mut rejections = Sections::default();
     for (name, value, expected) in cases {
         let case = format!("{name}={}", &value[..value.len().min(20)]);
         let out = run(&[(name, value)], &[]);
         assert_eq!(out.code, 1, "{case}: {}", out.all_text());
-        assert_one_rejection(&case, &errors(&out), &out.stdout, &out.stderr, expected);
+        let errors = out.errors();
+        assert_one_rejection(&case, &errors, &out.stdout, &out.stderr, expected);
         // Refused while reading the inputs: before looking for dists (there are none here).
         assert!(
             !out.stderr.contains("does not exist"),
             "{case}: {}",
             out.stderr
         );
+        rejections.add(&case, &errors.join("\n"));
     }
+    insta::assert_snapshot!("rejections", rejections.text());
 }
 
 #[test]

@@ -437,26 +437,12 @@ impl RunResult {
 
     /// The messages of `::error …::` commands on stdout, unescaped (`%0A` → newline).
     pub fn error_annotations(&self) -> Vec<String> {
-        self.annotations("error")
+        annotations(&self.stdout, "error")
     }
 
     /// The messages of `::warning …::` commands on stdout, unescaped.
     pub fn warning_annotations(&self) -> Vec<String> {
-        self.annotations("warning")
-    }
-
-    fn annotations(&self, kind: &str) -> Vec<String> {
-        self.stdout
-            .lines()
-            .filter_map(|line| {
-                let rest = line.strip_prefix("::")?.strip_prefix(kind)?;
-                if !(rest.starts_with("::") || rest.starts_with(' ')) {
-                    return None;
-                }
-                let (_, message) = rest.split_once("::")?;
-                Some(unescape(message))
-            })
-            .collect()
+        annotations(&self.stdout, "warning")
     }
 
     /// Everything a person or a later step can see — stdout, stderr, summary and outputs — so a
@@ -526,6 +512,22 @@ impl RunResult {
             self.stdout, self.stderr, self.outputs, self.summary
         )
     }
+}
+
+/// The messages of the `::{kind} …::` workflow commands (`error`, `warning`, `notice`) in a
+/// step's `stdout`, unescaped (`%0A` → newline).
+pub fn annotations(stdout: &str, kind: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("::")?.strip_prefix(kind)?;
+            if !(rest.starts_with("::") || rest.starts_with(' ')) {
+                return None;
+            }
+            let (_, message) = rest.split_once("::")?;
+            Some(unescape(message))
+        })
+        .collect()
 }
 
 /// Reverses the runner's data escaping (`%0D`, `%0A`, then `%25`).

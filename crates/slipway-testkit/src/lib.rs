@@ -13,6 +13,8 @@
 //!   real build backends, pypiserver and devpi-server on loopback, pip installing from them.
 //! - [`harness`]: runs a built binary the way the Actions runner runs a container action
 //!   (`INPUT_*` variables, `GITHUB_OUTPUT`, event.json) and parses what it wrote.
+//! - [`snapshot`]: the one filter set for snapshot tests (ports, temporary paths, timings, dates),
+//!   so an error message or a step summary snapshot changes only when its wording does.
 
 pub mod doubles;
 pub mod github;
@@ -20,3 +22,4 @@ pub mod harness;
 pub mod hostile;
 pub mod real;
 pub mod serve;
+pub mod snapshot;

@@ -1,10 +1,12 @@
 //! Every input rejection of version-bump, enumerated: each names the input and a short
 //! excerpt of the value, says what is wrong, ends with a `hint:`, stays one short error, and
 //! happens before any request. A template that makes a tag git refuses is refused here, by
-//! the same check draft-release applies (`slipway_version::validate_tag`).
+//! the same check draft-release applies (`slipway_version::validate_tag`). Every message, in full,
+//! is in `snapshots/input_hints__rejections.snap`, so a change of wording shows in review.
 
 use slipway_testkit::github::FakeGitHub;
 use slipway_testkit::harness::Harness;
+use slipway_testkit::snapshot::Sections;
 
 const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
 
@@ -89,6 +91,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         ),
     ];
     let fake = FakeGitHub::with_repo("octo/widgets");
+    let mut rejections = Sections::default();
     for (inputs, expected) in cases {
         let case = format!(
             "{:?}",
@@ -110,5 +113,7 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         let run = h.run();
         run.assert_rejected(&case, expected);
         assert!(fake.requests().is_empty(), "{case}: {:#?}", fake.requests());
+        rejections.add(&case, &run.error_annotations().join("\n"));
     }
+    insta::assert_snapshot!("rejections", rejections.text());
 }

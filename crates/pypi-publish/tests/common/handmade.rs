@@ -102,10 +102,13 @@ fn stem(filename: &str) -> String {
     )
 }
 
-/// Writes a zip with `members`, stored or deflated.
+/// Writes a zip with `members`, stored or deflated, every entry dated 1980-01-01 (zip's
+/// earliest), so the same members make the same bytes.
 pub(crate) fn zip(path: &Path, members: &[(String, Vec<u8>)], method: zip::CompressionMethod) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(zip::DateTime::default());
     for (name, contents) in members {
         zip.start_file(name.as_str(), options).unwrap();
         zip.write_all(contents).unwrap();

@@ -72,6 +72,16 @@ impl Outcome {
         )
     }
 
+    /// The messages of the `::error` annotations, unescaped.
+    pub(crate) fn errors(&self) -> Vec<String> {
+        slipway_testkit::harness::annotations(&self.stdout, "error")
+    }
+
+    /// The messages of the `::warning` annotations, unescaped.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        slipway_testkit::harness::annotations(&self.stdout, "warning")
+    }
+
     /// True when `secret` appears anywhere except in the `::add-mask::` command that hides it.
     pub(crate) fn leaks(&self, secret: &str) -> bool {
         self.all_text()
