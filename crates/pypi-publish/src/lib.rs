@@ -105,6 +105,10 @@ pub static TOOL: Tool = Tool {
             "JSON list of the file names skipped because the index already had them with the same sha256.",
         ),
         OutputSpec::new(
+            "attestations",
+            "JSON list of the attestations sent: file, attestation (its path), log-index (Rekor), reused.",
+        ),
+        OutputSpec::new(
             "version",
             "The version of the dists (comma-separated if they differ).",
         ),
@@ -128,6 +132,7 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
                 request.dry_run,
                 None,
             );
+            report::attestations(&mut action.summary, &report.attestations);
             report::write_outputs(action, &report)
         }
         Err(PublishError::Upload {

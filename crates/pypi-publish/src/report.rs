@@ -1,5 +1,6 @@
 //! What a run did, as outputs, a step summary and one log line per file.
 
+use slipway_pypi::attest::Attested;
 use slipway_pypi::{FileReport, FileStatus, PublishReport};
 use slipway_runner::progress::human_bytes;
 use slipway_runner::summary::cell;
@@ -12,7 +13,52 @@ pub fn write_outputs(action: &mut Action, report: &PublishReport) -> anyhow::Res
     action.output("uploaded", uploaded)?;
     action.output("skipped", skipped)?;
     action.output("version", &report.version)?;
+    let attestations: Vec<serde_json::Value> = report
+        .attestations
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "file": a.filename,
+                "attestation": a.path.display().to_string(),
+                "log-index": a.log_index,
+                "reused": a.reused,
+            })
+        })
+        .collect();
+    action.output(
+        "attestations",
+        serde_json::Value::from(attestations).to_string(),
+    )?;
     Ok(())
+}
+
+/// Adds the attestations to the step summary: per file, the Rekor entry (linked), the signing
+/// identity, and whether it was signed now or reused.
+pub fn attestations(summary: &mut Summary, attested: &[Attested]) {
+    if attested.is_empty() {
+        return;
+    }
+    summary.heading(3, "Attestations (PEP 740)");
+    let rows: Vec<Vec<String>> = attested
+        .iter()
+        .map(|a| {
+            let entry = match (a.log_index, &a.link) {
+                (Some(i), Some(link)) => format!("[{i}]({link})"),
+                (Some(i), None) => i.to_string(),
+                _ => "—".to_string(),
+            };
+            vec![
+                format!("`{}`", a.filename),
+                entry,
+                cell(&a.identity),
+                if a.reused { "reused" } else { "signed" }.to_string(),
+            ]
+        })
+        .collect();
+    summary.table(
+        &["File", "Rekor log index", "Signed by", "Attestation"],
+        &rows,
+    );
 }
 
 /// Adds the report's table to the step summary: file, size, hashes (with `print-hash`),

@@ -66,7 +66,11 @@ fn sigstore_url(action: &Action, name: &str) -> anyhow::Result<Url> {
     slipway_pypi::parse_secure_url(&given).map_err(|e| {
         action
             .inputs
-            .invalid(name, &slipway_pypi::display_input_url(&given), format!("{e}\nhint: leave it empty for the public-good instance; a private Sigstore's URL looks like `https://fulcio.example.com`"))
+            .invalid(
+                name,
+                &slipway_pypi::display_input_url(&given),
+                e.to_string(),
+            )
             .into()
     })
 }
@@ -140,7 +144,7 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
             secrecy::SecretString::from(t.to_string())
         });
     let attestations = i
-        .parsed("attestations", |v| v.parse::<AttestMode>())?
+        .parsed("attestations", str::parse::<AttestMode>)?
         .unwrap_or_default();
     let sigstore = SigstoreUrls {
         fulcio: sigstore_url(action, "fulcio-url")?,

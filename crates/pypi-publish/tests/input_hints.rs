@@ -77,7 +77,17 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         (
             "attestations",
             "on",
-            "input `attestations` must be a boolean",
+            "input `attestations` has an invalid value `on`: expected `true`, `false` or `always`",
+        ),
+        (
+            "fulcio-url",
+            "ftp://fulcio.example.com",
+            "input `fulcio-url` has an invalid value `ftp://fulcio.example.com/`",
+        ),
+        (
+            "rekor-url",
+            "http://rekor.example.com",
+            "input `rekor-url` has an invalid value `http://rekor.example.com/`",
         ),
         (
             "print-hash",

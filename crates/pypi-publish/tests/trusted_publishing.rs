@@ -87,8 +87,13 @@ fn publish(trusted: &Trusted, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> 
         ("packages-dir", dists().to_str().unwrap()),
         ("repository-url", upload.as_str()),
         ("index-url", simple.as_str()),
+        // Attestations have their own tests (tests/attestations.rs) against Sigstore doubles.
+        ("attestations", "false"),
     ];
-    all.extend_from_slice(inputs);
+    for (k, v) in inputs {
+        all.retain(|(name, _)| name != k);
+        all.push((k, v));
+    }
     let mut environment = vec![
         ("ACTIONS_ID_TOKEN_REQUEST_URL", token_url.as_str()),
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN),

@@ -25,13 +25,15 @@ pub struct OidcEnv {
 }
 
 impl OidcEnv {
-    /// The token endpoint and the job's bearer for it; an error saying what is missing (the
-    /// `id-token: write` permission, or a pull request from a fork, which never gets one).
-    fn request(&self) -> Result<(&String, &SecretString), TrustedPublishingError> {
+    /// The token endpoint and the job's bearer for it; else an error saying what is missing
+    /// (the `id-token: write` permission, or a pull request from a fork, which never gets one).
+    fn request(&self) -> Result<(&String, &SecretString), Box<TrustedPublishingError>> {
         match (&self.request_url, &self.request_token) {
             (Some(url), Some(token)) => Ok((url, token)),
-            _ if self.is_fork_pull_request() => Err(TrustedPublishingError::ForkPullRequest),
-            _ => Err(TrustedPublishingError::MissingPermission),
+            _ if self.is_fork_pull_request() => {
+                Err(Box::new(TrustedPublishingError::ForkPullRequest))
+            }
+            _ => Err(Box::new(TrustedPublishingError::MissingPermission)),
         }
     }
 
@@ -289,7 +291,7 @@ pub async fn mint_token(
     commands: &Commands,
 ) -> Result<MintedToken, TrustedPublishingError> {
     // Without `id-token: write` nothing is asked of the index either.
-    let (_, request_token) = env.request()?;
+    let (_, request_token) = env.request().map_err(|e| *e)?;
     commands.add_mask(request_token.expose_secret());
     let unreachable = |url: &Url, e: slipway_http::HttpError| TrustedPublishingError::Unreachable {
         url: transport.show(url),
@@ -395,7 +397,7 @@ pub async fn id_token(
     audience: &str,
     commands: &Commands,
 ) -> Result<(SecretString, Claims), TrustedPublishingError> {
-    let (request_url, request_token) = env.request()?;
+    let (request_url, request_token) = env.request().map_err(|e| *e)?;
     commands.add_mask(request_token.expose_secret());
     let unreachable = |url: &Url, e: slipway_http::HttpError| TrustedPublishingError::Unreachable {
         url: transport.show(url),

@@ -228,7 +228,8 @@ pub(crate) fn trusted(
     let (out, took) = publish(
         index.url(),
         dir,
-        &[("password", "")],
+        // Attestations have their own tests (tests/attestations.rs) against Sigstore doubles.
+        &[("password", ""), ("attestations", "false")],
         &[
             ("ACTIONS_ID_TOKEN_REQUEST_URL", token_url),
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN),

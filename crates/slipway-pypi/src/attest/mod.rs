@@ -2,7 +2,7 @@
 //! statement (file name + sha256, PyPI's publish predicate) signed by an ephemeral P-256 key
 //! ([`dsse`]), the key certified by Fulcio from the job's OIDC token ([`fulcio`]), the signature
 //! logged in Rekor ([`rekor`]), all written beside the dist as PyPI's attestation object
-//! ([`file`]) and sent with the upload.
+//! ([`file`](mod@file)) and sent with the upload.
 //!
 //! Everything is signed before anything is uploaded. An attestation file already beside a dist
 //! that is for the same bytes and the same workflow is reused (a re-run, a second index); one for
@@ -52,8 +52,8 @@ impl std::str::FromStr for AttestMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" => Ok(Self::On),
-            "false" | "no" | "off" | "0" => Ok(Self::Off),
+            "true" => Ok(Self::On),
+            "false" => Ok(Self::Off),
             "always" => Ok(Self::Always),
             _ => Err("expected `true`, `false` or `always`\nhint: `true` (the default) signs every dist when publishing with trusted publishing; `always` also fails a publish that cannot sign".to_string()),
         }
