@@ -39,12 +39,12 @@ pub fn display_input_url(raw: &str) -> String {
                 Some((_, host)) => format!("***@{host}"),
                 None => raw.to_string(),
             };
-            cut(&shown, 200)
+            // Cut as every quoted value is (head, tail and the full size), so the caller's
+            // own quoting leaves it whole.
+            slipway_runner::excerpt(&shown).into_owned()
         }
     }
 }
-
-use slipway_runner::quote::cut;
 
 /// The start of a body as one line of text: whitespace collapsed, cut to [`EXCERPT_CHARS`].
 pub fn excerpt(body: &[u8]) -> String {
@@ -211,6 +211,7 @@ pub fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use slipway_runner::quote::cut;
 
     #[test]
     fn urls_never_show_credentials_or_queries() {

@@ -28,7 +28,8 @@ pub enum FetchError {
     },
     /// Nothing says which release to fetch.
     #[error(
-        "no release to fetch: no `tag`, `release-id` or `latest` input, and the event ({event}) carries no release\nhint: run on `release: published`, or set `tag:` (e.g. from a `workflow_dispatch` input)"
+        "no release to fetch: no `tag`, `release-id` or `latest` input, and {} carries no release\nhint: run on `release: published`, or set `tag:` (e.g. from a `workflow_dispatch` input)",
+        event_text(event)
     )]
     NoSelector {
         /// The event name, or `no event`.
@@ -277,5 +278,14 @@ mod tests {
                 .starts_with("no release has the tag `v1.2.4`; nearest existing release tags: `v1.2.3`, `v1.2.0`\nhint:"),
             "{e}"
         );
+    }
+}
+
+/// The event as a message names it: `the `push` event`, or `the run (no event payload)`.
+fn event_text(event: &str) -> String {
+    if event == "no event" {
+        "the run (no event payload)".to_string()
+    } else {
+        format!("the `{}` event", excerpt(event))
     }
 }

@@ -8,7 +8,7 @@ use crate::VersionError;
 /// `version-file` + `version-pattern` (a regex with exactly one capture group).
 pub(crate) fn pattern(ctx: &Ctx<'_>) -> Result<Found, VersionError> {
     let missing = |what: &str| VersionError::InvalidRequest {
-        reason: format!("`version-source: pattern` needs `{what}`"),
+        reason: format!("`version-source: file` needs `{what}`"),
         hint:
             "set `version-file` to the file and `version-pattern` to a regex with one capture group"
                 .to_string(),
