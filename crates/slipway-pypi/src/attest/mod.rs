@@ -435,3 +435,71 @@ fn plan(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identity_comes_from_the_claims_and_from_the_certificate_alike() {
+        let claims = Identity::from_claims(
+            "octo/demo",
+            "octo/demo/.github/workflows/release.yml@refs/tags/v1.0",
+        )
+        .unwrap();
+        let cert = Identity::from_uris(
+            "https://github.com/octo/demo",
+            "https://github.com/octo/demo/.github/workflows/release.yml@refs/heads/main",
+            "https://token.actions.githubusercontent.com",
+        )
+        .unwrap();
+        assert_eq!(claims.workflow, ".github/workflows/release.yml");
+        assert_eq!(claims.git_ref, "refs/tags/v1.0");
+        assert!(claims.same_publisher(&cert), "another ref, same publisher");
+        let other = Identity::from_claims(
+            "octo/demo",
+            "octo/demo/.github/workflows/nightly.yml@refs/tags/v1.0",
+        )
+        .unwrap();
+        assert!(!claims.same_publisher(&other));
+        assert_eq!(
+            claims.to_string(),
+            "octo/demo .github/workflows/release.yml @ refs/tags/v1.0"
+        );
+        // A workflow of another repository (a reusable workflow's ref) is not this repository's.
+        assert_eq!(
+            Identity::from_claims("octo/demo", "other/x/.github/workflows/r.yml@v1"),
+            None
+        );
+    }
+
+    #[test]
+    fn endpoints_keep_a_base_path_and_links_follow_the_instance() {
+        let base = Url::parse("https://sigstore.example.com/rekor/").unwrap();
+        assert_eq!(
+            endpoint(&base, "api/v1/log/entries").as_str(),
+            "https://sigstore.example.com/rekor/api/v1/log/entries"
+        );
+        let public = SigstoreUrls::default();
+        assert_eq!(
+            public.entry_link(7),
+            "https://search.sigstore.dev/?logIndex=7"
+        );
+        let private = SigstoreUrls {
+            rekor: base,
+            ..SigstoreUrls::default()
+        };
+        assert_eq!(
+            private.entry_link(7),
+            "https://sigstore.example.com/rekor/api/v1/log/entries?logIndex=7"
+        );
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!("true".parse(), Ok(AttestMode::On));
+        assert_eq!("False".parse(), Ok(AttestMode::Off));
+        assert_eq!("ALWAYS".parse(), Ok(AttestMode::Always));
+        assert!("on".parse::<AttestMode>().unwrap_err().contains("hint:"));
+    }
+}
