@@ -4,8 +4,10 @@
 //!   task a connection, every request recorded), and which stack is for what.
 //! - [`github`]: a stateful fake of GitHub's REST API (releases, assets, tags, contents) on
 //!   local ports, faithful to the documented behaviour, with fault injection and a request log.
-//! - [`doubles`]: smaller doubles on [`serve`]: a package index, and trusted publishing's OIDC
-//!   endpoints (GitHub's token endpoint, the index's audience and mint-token).
+//! - [`doubles`]: smaller doubles on [`serve`]: a package index; trusted publishing's OIDC
+//!   endpoints (GitHub's token endpoint, one token an audience, with a job's claims; the index's
+//!   audience and mint-token); Sigstore's Fulcio (CA, embedded SCT) and Rekor (transparency log,
+//!   RFC 6962 proofs), with the trusted root that verifies what they sign.
 //! - [`hostile`]: a rule-based hostile HTTP server (black hole, stall, drip, endless bodies,
 //!   redirects, echoed credentials), alone or as a reverse proxy in front of a real upstream,
 //!   with a request log; it writes the wire itself, for misbehaviour below HTTP.

@@ -91,6 +91,14 @@ impl Reply {
         Self::new(status, "application/json", value.to_string())
     }
 
+    /// The same reply with one more header.
+    #[must_use]
+    pub fn with_header(self, name: &str, value: &str) -> Self {
+        let Reply::With(status, mut headers, body) = self;
+        headers.push((name.to_string(), value.to_string()));
+        Reply::With(status, headers, body)
+    }
+
     fn into_response(self) -> hyper::Response<Full<Bytes>> {
         let Reply::With(status, headers, body) = self;
         let mut resp = hyper::Response::new(Full::new(Bytes::from(body)));
@@ -164,7 +172,14 @@ impl Server {
     /// Starts serving on a free loopback port; panics if it cannot (tests have nothing better to
     /// do). Requests are handled one at a time, connections concurrently.
     pub fn start(handler: impl FnMut(&Request) -> Reply + Send + 'static) -> Self {
-        let (listener, url) = bind(0).expect("bind a loopback port");
+        Self::start_on(0, handler)
+    }
+
+    /// Starts serving on loopback `port` (`0`: a free one), e.g. again on the port of a server
+    /// dropped to refuse connections for a while; panics if the port cannot be bound.
+    pub fn start_on(port: u16, handler: impl FnMut(&Request) -> Reply + Send + 'static) -> Self {
+        let (listener, url) =
+            bind(port).unwrap_or_else(|e| panic!("bind loopback port {port}: {e}"));
         let shared = Arc::new(Shared {
             handler: Mutex::new(Box::new(handler)),
             log: Mutex::default(),
