@@ -367,7 +367,13 @@ pub async fn publish(
     let attestations = match req.attestations {
         AttestMode::Off => Vec::new(),
         _ if req.password.is_some() => {
-            commands.notice("attestations: none made, because PyPI accepts them only from trusted publishing and this job publishes with an API token");
+            let why = "attestations: none made, because PyPI accepts them only from trusted publishing and this job publishes with an API token";
+            // An annotation where it matters (PyPI, TestPyPI); a log line for other indexes.
+            if req.local.pypi {
+                commands.notice(why);
+            } else {
+                tracing::info!("{why}");
+            }
             Vec::new()
         }
         _ if req.dry_run => {

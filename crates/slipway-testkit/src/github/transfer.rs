@@ -35,33 +35,41 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         let release_id = release.id;
         // An uploaded asset, or an `open` one left by a failed upload, holds the name until deleted.
         if st.assets_of(release_id).iter().any(|a| a.name == name) {
-            return json(
-                422,
-                validation_body("ReleaseAsset", "already_exists", "name"),
-            );
-        }
-        let id = st.next_id();
-        let now = st.tick();
-        st.assets.insert(
-            id,
-            Asset {
+            None
+        } else {
+            let id = st.next_id();
+            let now = st.tick();
+            st.assets.insert(
                 id,
-                release_id,
-                name,
-                label: ctx.param("label").map(str::to_string),
-                size: 0,
-                state: AssetState::Open,
-                digest: None,
-                content_type: ctx
-                    .header("content-type")
-                    .unwrap_or("application/octet-stream")
-                    .to_string(),
-                created_at: now,
-                updated_at: now,
-                download_count: 0,
-            },
+                Asset {
+                    id,
+                    release_id,
+                    name,
+                    label: ctx.param("label").map(str::to_string),
+                    size: 0,
+                    state: AssetState::Open,
+                    digest: None,
+                    content_type: ctx
+                        .header("content-type")
+                        .unwrap_or("application/octet-stream")
+                        .to_string(),
+                    created_at: now,
+                    updated_at: now,
+                    download_count: 0,
+                },
+            );
+            Some(id)
+        }
+    };
+    let Some(id) = id else {
+        // The body is read before the answer: a client still writing a large body sees the
+        // 422 instead of a broken pipe (answering early and closing makes that a race on a
+        // loaded machine).
+        drain(body).await;
+        return json(
+            422,
+            validation_body("ReleaseAsset", "already_exists", "name"),
         );
-        id
     };
     let path = asset_path(&ctx.shared.dir, id);
     let Ok((size, sha256)) = store(body, &path, ctx.corrupt_upload).await else {
@@ -86,6 +94,11 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         a.updated_at = now;
     }
     asset_response(ctx, 201, id)
+}
+
+/// Reads a request body to its end and drops it.
+async fn drain(mut body: Body) {
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 /// Streams a request body into `path`; returns its size and SHA-256 (hex). With `corrupt`,
