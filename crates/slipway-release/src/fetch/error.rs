@@ -235,6 +235,15 @@ fn failed_text(failed: usize, total: usize, errors: &[String], not_started: &[St
     lines.join("\n")
 }
 
+/// The event as a message names it: `the `push` event`, or `the run (no event payload)`.
+fn event_text(event: &str) -> String {
+    if event == "no event" {
+        "the run (no event payload)".to_string()
+    } else {
+        format!("the `{}` event", excerpt(event))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,14 +287,5 @@ mod tests {
                 .starts_with("no release has the tag `v1.2.4`; nearest existing release tags: `v1.2.3`, `v1.2.0`\nhint:"),
             "{e}"
         );
-    }
-}
-
-/// The event as a message names it: `the `push` event`, or `the run (no event payload)`.
-fn event_text(event: &str) -> String {
-    if event == "no event" {
-        "the run (no event payload)".to_string()
-    } else {
-        format!("the `{}` event", excerpt(event))
     }
 }
