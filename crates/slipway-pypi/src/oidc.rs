@@ -133,7 +133,7 @@ fn render_items(items: &[MintErrorItem]) -> String {
 pub enum TrustedPublishingError {
     /// The job may not request an ID token.
     #[error(
-        "trusted publishing needs an OIDC token, but `ACTIONS_ID_TOKEN_REQUEST_URL` is not set\nhint: give the publishing job `permissions: id-token: write` (or pass an API token as `password`)"
+        "trusted publishing needs an OIDC token, but `ACTIONS_ID_TOKEN_REQUEST_URL` is not set\nhint: give the publishing job `permissions: id-token: write` (trusted publishing and attestations both need it), or pass an API token as `password`"
     )]
     MissingPermission,
     /// A pull request from a fork never gets an ID token.
