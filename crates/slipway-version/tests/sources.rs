@@ -255,7 +255,7 @@ fn pattern_source() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.starts_with("`version-source: pattern` needs `version-pattern`\nhint: "),
+        msg.starts_with("`version-source: file` needs `version-pattern`\nhint: "),
         "{msg}"
     );
 }
