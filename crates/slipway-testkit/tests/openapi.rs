@@ -209,7 +209,10 @@ async fn exercise(fake: &FakeGitHub) {
     assert!(gh.list_tags().await.unwrap().len() >= 2);
     assert!(gh.tag_exists("v1.0.0").await.unwrap());
     assert!(!gh.tag_exists("v9.9.9").await.unwrap());
-    fake.add_tag("nightly-1.0.dev1", "0123456789abcdef0123456789abcdef01234567");
+    fake.add_tag(
+        "nightly-1.0.dev1",
+        "0123456789abcdef0123456789abcdef01234567",
+    );
     gh.delete_tag("nightly-1.0.dev1").await.unwrap();
     assert!(!gh.tag_exists("nightly-1.0.dev1").await.unwrap());
     assert!(gh.delete_tag("nightly-1.0.dev1").await.is_err());
