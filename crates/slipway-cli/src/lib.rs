@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use slipway_runner::{Tool, run_with_args};
 
 /// Every tool, in pipeline order.
-pub const TOOLS: [&Tool; 4] = [
+pub const TOOLS: [&Tool; 5] = [
     &version_bump::TOOL,
     &draft_release::TOOL,
     &fetch_assets::TOOL,
     &pypi_publish::TOOL,
+    &nightly::TOOL,
 ];
 
 /// The tools' names, comma separated (for messages).
@@ -29,6 +30,8 @@ pub fn run_tool(name: &str, args: Vec<String>) -> Option<ExitCode> {
         run_with_args(&fetch_assets::TOOL, args, fetch_assets::main)
     } else if name == pypi_publish::TOOL.name {
         run_with_args(&pypi_publish::TOOL, args, pypi_publish::main)
+    } else if name == nightly::TOOL.name {
+        run_with_args(&nightly::TOOL, args, nightly::main)
     } else {
         return None;
     };

@@ -142,6 +142,14 @@ impl GitHub {
         Ok(found.is_some())
     }
 
+    /// Deletes the git tag `tag` (`DELETE /git/refs/tags/{tag}`); a release that used it keeps
+    /// its record but loses the tag. Answers 422 when the ref does not exist.
+    pub async fn delete_tag(&self, tag: &str) -> Result<(), GitHubError> {
+        let url = self.repo_url(&format!("/git/refs/tags/{}", encode_path(tag)))?;
+        self.api_bytes(Method::DELETE, &url, JSON, None).await?;
+        Ok(())
+    }
+
     /// The bytes of the file at `path` in `git_ref`, `None` when the path (or ref) does not
     /// exist. Files over 1 MB, which the JSON answer leaves empty, are fetched raw.
     pub async fn file_contents(

@@ -7,7 +7,9 @@
 //! - [`draft`]: one draft release per version, every file attached once, a `SHA256SUMS` manifest,
 //!   duplicates reconciled (draft-release);
 //! - [`fetch`]: exactly the released bytes, verified against GitHub's digest and the manifest
-//!   (fetch-assets).
+//!   (fetch-assets);
+//! - [`nightly`]: one published pre-release per build on a channel of dev versions, pruned by
+//!   "the newest N builds OR younger than D days", with a static simple index (nightly).
 
 /// The checksums manifest's usual asset name: the `checksums` input's default in draft-release
 /// and fetch-assets, in `sha256sum` format.
@@ -16,3 +18,4 @@ pub const MANIFEST: &str = "SHA256SUMS";
 pub mod bump;
 pub mod draft;
 pub mod fetch;
+pub mod nightly;

@@ -43,6 +43,8 @@ const OPERATIONS: &[&str] = &[
     "repos/list-tags:200",
     "git/get-ref:200",
     "git/get-ref:404",
+    "git/delete-ref:204",
+    "git/delete-ref:422",
     "repos/get-content:200",
     "repos/get-content:404",
     "rate-limit/get:200",
@@ -207,6 +209,13 @@ async fn exercise(fake: &FakeGitHub) {
     assert!(gh.list_tags().await.unwrap().len() >= 2);
     assert!(gh.tag_exists("v1.0.0").await.unwrap());
     assert!(!gh.tag_exists("v9.9.9").await.unwrap());
+    fake.add_tag(
+        "nightly-1.0.dev1",
+        "0123456789abcdef0123456789abcdef01234567",
+    );
+    gh.delete_tag("nightly-1.0.dev1").await.unwrap();
+    assert!(!gh.tag_exists("nightly-1.0.dev1").await.unwrap());
+    assert!(gh.delete_tag("nightly-1.0.dev1").await.is_err());
 
     // Contents: a file (base64 JSON), a file raw, a directory, a missing path.
     assert!(

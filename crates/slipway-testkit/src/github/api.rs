@@ -48,6 +48,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::DeleteAsset => delete_asset(ctx),
         K::ListTags => list_tags(ctx),
         K::GetTagRef => tag_ref(ctx),
+        K::DeleteTagRef => delete_tag_ref(ctx),
         K::GetContents => contents(ctx),
         _ => not_found(),
     }
@@ -145,6 +146,29 @@ fn already_exists() -> Response {
     )
 }
 
+/// GitHub's answer to a tag that a deleted immutable release used.
+fn tag_burned() -> Response {
+    json(
+        422,
+        serde_json::json!({
+            "message": "Validation Failed",
+            "errors": [{
+                "resource": "Release", "code": "custom", "field": "tag_name",
+                "message": "tag_name was used by an immutable release",
+            }],
+            "documentation_url": super::wire::DOCS,
+        }),
+    )
+}
+
+/// GitHub's answer to a change of an immutable release's assets.
+pub(crate) fn immutable_refused() -> Response {
+    json(
+        422,
+        error_body("Cannot modify an asset of an immutable release."),
+    )
+}
+
 fn text_field(input: &Value, key: &str) -> Option<String> {
     input.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -163,6 +187,9 @@ fn create_release(ctx: &Ctx, input: &Value) -> Response {
         let repo = st.resolve_repo(Some(&ctx.route.repo));
         if !draft && st.published_with_tag(&repo, &tag, None).is_some() {
             return already_exists();
+        }
+        if st.tag_burned(&repo, &tag) {
+            return tag_burned();
         }
         let target = text_field(input, "target_commitish").unwrap_or_else(|| {
             st.repo(&repo)
@@ -274,6 +301,11 @@ fn update_release(ctx: &Ctx, input: &Value) -> Response {
             return already_exists();
         }
         let publishing = current.draft && !next.draft;
+        if (publishing || next.tag_name != current.tag_name)
+            && st.tag_burned(&next.repo, &next.tag_name)
+        {
+            return tag_burned();
+        }
         if next.draft {
             next.published_at = None;
         }
@@ -291,6 +323,12 @@ fn delete_release(ctx: &Ctx) -> Response {
     let mut st = ctx.shared.lock();
     if st.release_in(&ctx.route.repo, ctx.route.id).is_none() {
         return not_found();
+    }
+    if st.immutable_releases.remove(&ctx.route.id)
+        && let Some(r) = st.releases.get(&ctx.route.id)
+    {
+        let key = (r.repo.to_ascii_lowercase(), r.tag_name.clone());
+        st.burned_tags.insert(key);
     }
     let assets: Vec<u64> = st.assets_of(ctx.route.id).iter().map(|a| a.id).collect();
     for a in assets {
@@ -387,6 +425,9 @@ fn update_asset(ctx: &Ctx, input: &Value) -> Response {
         let Some(asset) = st.asset_in(&ctx.route.repo, ctx.route.id).cloned() else {
             return not_found();
         };
+        if st.is_immutable(asset.release_id) {
+            return immutable_refused();
+        }
         let name = text_field(input, "name").map(|n| github_asset_name(&n));
         if let Some(n) = &name {
             let taken = st
@@ -415,8 +456,14 @@ fn update_asset(ctx: &Ctx, input: &Value) -> Response {
 
 fn delete_asset(ctx: &Ctx) -> Response {
     let mut st = ctx.shared.lock();
-    if st.asset_in(&ctx.route.repo, ctx.route.id).is_none() {
+    let Some(release_id) = st
+        .asset_in(&ctx.route.repo, ctx.route.id)
+        .map(|a| a.release_id)
+    else {
         return not_found();
+    };
+    if st.is_immutable(release_id) {
+        return immutable_refused();
     }
     st.delete_asset(&ctx.shared.dir, ctx.route.id);
     empty(204)
@@ -465,6 +512,22 @@ fn tag_ref(ctx: &Ctx) -> Response {
         ),
         None => not_found(),
     }
+}
+
+/// `DELETE /repos/{o}/{r}/git/refs/tags/{tag}`: 204, or 422 `Reference does not exist`.
+fn delete_tag_ref(ctx: &Ctx) -> Response {
+    let mut st = ctx.shared.lock();
+    let repo = st.resolve_repo(Some(&ctx.route.repo));
+    let tag = ctx.route.text.clone();
+    let Some(r) = st.repo_mut(&repo) else {
+        return not_found();
+    };
+    let before = r.tags.len();
+    r.tags.retain(|(n, _)| *n != tag);
+    if r.tags.len() == before {
+        return json(422, error_body("Reference does not exist"));
+    }
+    empty(204)
 }
 
 /// `GET /repos/{o}/{r}/contents/{path}?ref=`: a file as base64 JSON (or raw bytes with

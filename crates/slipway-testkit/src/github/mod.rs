@@ -69,6 +69,10 @@ pub struct FakeConfig {
     pub port: u16,
     /// Directory for asset files (`None`: a temporary directory removed on drop).
     pub state_dir: Option<PathBuf>,
+    /// Immutable releases (GitHub's repository setting): once published, a release's assets
+    /// can be neither added nor deleted, and its tag can never be used again after the release
+    /// is deleted (422 in both cases). See [`FakeGitHub::set_immutable_releases`].
+    pub immutable_releases: bool,
 }
 
 impl Default for FakeConfig {
@@ -77,6 +81,7 @@ impl Default for FakeConfig {
             token: FakeGitHub::DEFAULT_TOKEN.to_string(),
             port: 0,
             state_dir: None,
+            immutable_releases: false,
         }
     }
 }
@@ -165,8 +170,10 @@ impl FakeGitHub {
                 (Some(t), dir)
             }
         };
+        let mut state = State::new(config.token);
+        state.immutable = config.immutable_releases;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(config.token)),
+            state: Mutex::new(state),
             urls,
             dir,
         });
@@ -257,15 +264,40 @@ impl FakeGitHub {
                 draft: seed.draft,
                 prerelease: seed.prerelease,
                 created_at,
-                published_at: (!seed.draft).then_some(created_at),
+                published_at: (!seed.draft).then(|| seed.published_at.unwrap_or(created_at)),
                 make_latest: seed.make_latest,
             },
         );
         if !seed.draft {
             st.ensure_tag(&repo, &seed.tag, &target);
             st.apply_make_latest(id);
+            if st.immutable {
+                st.immutable_releases.insert(id);
+            }
         }
         id
+    }
+
+    /// Turns GitHub's immutable releases on or off for releases published from now on (see
+    /// [`FakeConfig::immutable_releases`]).
+    pub fn set_immutable_releases(&self, on: bool) {
+        self.state().immutable = on;
+    }
+
+    /// True when the release was published as an immutable one.
+    pub fn is_immutable(&self, release_id: u64) -> bool {
+        self.state().is_immutable(release_id)
+    }
+
+    /// Tags of deleted immutable releases in the default repository: never usable again.
+    pub fn burned_tags(&self) -> Vec<String> {
+        let st = self.state();
+        let repo = st.resolve_repo(None).to_ascii_lowercase();
+        st.burned_tags
+            .iter()
+            .filter(|(r, _)| *r == repo)
+            .map(|(_, t)| t.clone())
+            .collect()
     }
 
     /// Seeds an `uploaded` asset (name renamed as GitHub does); `with_digest: false` makes it

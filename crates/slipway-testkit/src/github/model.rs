@@ -142,6 +142,8 @@ pub struct ReleaseSeed {
     pub created_at: Option<u64>,
     /// Whether publishing it makes it the latest (default: it does, as on GitHub).
     pub make_latest: MakeLatest,
+    /// Publication time, Unix seconds (default: the creation time).
+    pub published_at: Option<u64>,
 }
 
 impl ReleaseSeed {
@@ -185,6 +187,11 @@ impl ReleaseSeed {
     /// Sets the creation time (Unix seconds), e.g. to make an old release.
     pub fn created_at(mut self, secs: u64) -> Self {
         self.created_at = Some(secs);
+        self
+    }
+    /// Sets the publication time (Unix seconds).
+    pub fn published_at(mut self, secs: u64) -> Self {
+        self.published_at = Some(secs);
         self
     }
     /// Sets `make_latest` (e.g. [`MakeLatest::False`] for a backport of an older line).
@@ -246,6 +253,12 @@ pub(crate) struct State {
     pub exchanges: Vec<Exchange>,
     /// Per-instance secret for storage URL signatures.
     pub storage_secret: String,
+    /// Releases published from now on are immutable (GitHub's repository setting).
+    pub immutable: bool,
+    /// The releases published while `immutable` was on: their assets are locked.
+    pub immutable_releases: std::collections::BTreeSet<u64>,
+    /// `(lower-cased repo, tag)` of deleted immutable releases: never usable again.
+    pub burned_tags: std::collections::BTreeSet<(String, String)>,
 }
 
 impl State {
@@ -267,6 +280,9 @@ impl State {
             capture: false,
             exchanges: Vec::new(),
             storage_secret: format!("{}-{now}", std::process::id()),
+            immutable: false,
+            immutable_releases: std::collections::BTreeSet::new(),
+            burned_tags: std::collections::BTreeSet::new(),
         }
     }
 
@@ -393,7 +409,21 @@ impl State {
         );
         self.ensure_tag(&repo, &tag, &target);
         self.apply_make_latest(id);
+        if self.immutable {
+            self.immutable_releases.insert(id);
+        }
         Some(())
+    }
+
+    /// True when a deleted immutable release of `repo` used `tag`: GitHub refuses it for good.
+    pub(super) fn tag_burned(&self, repo: &str, tag: &str) -> bool {
+        self.burned_tags
+            .contains(&(repo.to_ascii_lowercase(), tag.to_string()))
+    }
+
+    /// True when the release is published and immutable: its assets can no longer change.
+    pub(super) fn is_immutable(&self, release_id: u64) -> bool {
+        self.immutable_releases.contains(&release_id)
     }
 
     /// Applies a published release's `make_latest`: `true` makes it the latest (not for a
@@ -582,6 +612,7 @@ impl Urls {
             "body": r.body,
             "draft": r.draft,
             "prerelease": r.prerelease,
+            "immutable": state.is_immutable(r.id),
             "created_at": rfc3339(r.created_at),
             "published_at": r.published_at.map(rfc3339),
             "author": self.bot_user(),

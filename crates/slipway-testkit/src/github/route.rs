@@ -55,6 +55,8 @@ pub enum RouteKind {
     ListTags,
     /// `GET /repos/{o}/{r}/git/ref/tags/{tag}`.
     GetTagRef,
+    /// `DELETE /repos/{o}/{r}/git/refs/tags/{tag}`.
+    DeleteTagRef,
     /// `GET /repos/{o}/{r}/contents/{path}`.
     GetContents,
     /// `GET /rate_limit`.
@@ -174,6 +176,10 @@ fn api_repo_route(
         ("GET", ["git", "ref", "tags", tag @ ..]) if !tag.is_empty() => {
             route.text = joined(tag);
             K::GetTagRef
+        }
+        ("DELETE", ["git", "refs", "tags", tag @ ..]) if !tag.is_empty() => {
+            route.text = joined(tag);
+            K::DeleteTagRef
         }
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             route.text = joined(path);

@@ -27,15 +27,18 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         );
     };
     let name = github_asset_name(raw_name);
-    let id = {
+    let (immutable, id) = {
         let mut st = ctx.shared.lock();
         let Some(release) = st.release_in(&ctx.route.repo, ctx.route.id) else {
             return not_found();
         };
         let release_id = release.id;
-        // An uploaded asset, or an `open` one left by a failed upload, holds the name until deleted.
-        if st.assets_of(release_id).iter().any(|a| a.name == name) {
-            None
+        if st.is_immutable(release_id) {
+            (true, None)
+        } else if st.assets_of(release_id).iter().any(|a| a.name == name) {
+            // An uploaded asset, or an `open` one left by a failed upload, holds the name
+            // until deleted.
+            (false, None)
         } else {
             let id = st.next_id();
             let now = st.tick();
@@ -58,9 +61,12 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
                     download_count: 0,
                 },
             );
-            Some(id)
+            (false, Some(id))
         }
     };
+    if immutable {
+        return refuse_immutable(body).await;
+    }
     let Some(id) = id else {
         // The body is read before the answer: a client still writing a large body sees the
         // 422 instead of a broken pipe (answering early and closing makes that a race on a
@@ -94,6 +100,12 @@ pub(crate) async fn upload(ctx: &Ctx, body: Body) -> Response {
         a.updated_at = now;
     }
     asset_response(ctx, 201, id)
+}
+
+/// Answers an upload to an immutable release, after reading its body (as for a taken name).
+async fn refuse_immutable(body: Body) -> Response {
+    drain(body).await;
+    super::api::immutable_refused()
 }
 
 /// Reads a request body to its end and drops it.

@@ -1,0 +1,124 @@
+//! What a run did, as outputs and a step summary.
+
+use slipway_release::draft::assets::Status;
+use slipway_release::nightly::{Built, reason_text};
+use slipway_runner::Action;
+use slipway_runner::progress::human_bytes;
+
+fn bullets(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("- {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes the outputs and the step summary.
+pub fn write(built: &Built, action: &mut Action) -> anyhow::Result<()> {
+    let drafted = &built.drafted;
+    let (id, url) = match &drafted.release {
+        Some(r) => (r.id.to_string(), r.html_url.clone()),
+        None => Default::default(),
+    };
+    let index_dir = built
+        .index
+        .as_ref()
+        .map(|w| w.dir.display().to_string())
+        .unwrap_or_default();
+    action.output("tag", &drafted.tag)?;
+    action.output("release-id", &id)?;
+    action.output("url", &url)?;
+    action.output("created", drafted.created.to_string())?;
+    action.output("kept", serde_json::to_string(&built.kept_tags())?)?;
+    action.output("pruned", serde_json::to_string(&built.pruned_tags())?)?;
+    action.output("index-dir", &index_dir)?;
+    let s = &mut action.summary;
+    let prefix = if built.dry_run { "(dry run) " } else { "" };
+    let verb = if drafted.created {
+        "published"
+    } else if drafted.published {
+        "published (reused draft)"
+    } else if drafted.release.is_some() {
+        "reused"
+    } else {
+        "would publish"
+    };
+    let page = if url.is_empty() {
+        String::new()
+    } else {
+        format!(" [{id}]({url})")
+    };
+    s.heading(
+        3,
+        &format!("{prefix}nightly: `{}` — {verb}{page}", drafted.tag),
+    );
+    let rows: Vec<Vec<String>> = drafted
+        .outcomes
+        .iter()
+        .map(|o| {
+            vec![
+                format!("`{}`", o.file.name),
+                human_bytes(o.file.size),
+                format!("`{}`", o.file.sha256.as_deref().unwrap_or_default()),
+                o.status.word(built.dry_run).to_string(),
+            ]
+        })
+        .collect();
+    s.table(&["asset", "size", "sha256", "status"], &rows);
+    let kept: Vec<String> = built
+        .builds
+        .iter()
+        .filter(|b| b.kept())
+        .map(|b| format!("`{}`: {}", b.release.tag_name, reason_text(b, built.keep)))
+        .collect();
+    s.paragraph(&format!(
+        "**Channel `{}`** (keep the newest {} builds or those younger than {} days): {} kept, {} {}.",
+        built.channel.prefix,
+        built.keep.builds,
+        built.keep.days,
+        built.kept_tags().len(),
+        built.pruned.len(),
+        if built.dry_run { "would be pruned" } else { "pruned" }
+    ));
+    if !kept.is_empty() {
+        s.paragraph(&format!("**Kept:**\n{}", bullets(&kept)));
+    }
+    let pruned: Vec<String> = built
+        .builds
+        .iter()
+        .filter(|b| !b.kept())
+        .map(|b| format!("`{}`: {}", b.release.tag_name, reason_text(b, built.keep)))
+        .collect();
+    if !pruned.is_empty() {
+        let title = if built.dry_run {
+            "Would prune"
+        } else {
+            "Pruned"
+        };
+        s.paragraph(&format!("**{title}:**\n{}", bullets(&pruned)));
+    }
+    let notes: Vec<String> = drafted.notes.iter().chain(&built.notes).cloned().collect();
+    if !notes.is_empty() {
+        s.paragraph(&format!("**Notes:**\n{}", bullets(&notes)));
+    }
+    if !built.retries.is_empty() {
+        let retries: Vec<String> = built.retries.iter().map(ToString::to_string).collect();
+        s.paragraph(&format!(
+            "**Retried ({}):**\n{}",
+            retries.len(),
+            bullets(&retries)
+        ));
+    }
+    if !built.warnings.is_empty() {
+        s.paragraph(&format!("**Warnings:**\n{}", bullets(&built.warnings)));
+    }
+    tracing::info!(
+        "{prefix}`{}`: {} uploaded, {} kept; channel: {} kept, {} pruned",
+        drafted.tag,
+        drafted.count(Status::Uploaded),
+        drafted.count(Status::Kept),
+        built.kept_tags().len(),
+        built.pruned.len()
+    );
+    Ok(())
+}
