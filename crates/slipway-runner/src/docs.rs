@@ -73,10 +73,31 @@ pub fn umbrella_action_yml(tools: &[&Tool], runs: &Runs) -> String {
                 .filter(|t| t.inputs.iter().any(|x| x.name == i.name))
                 .map(|t| t.name)
                 .collect();
-            let default = match i.default {
-                Some(d) if d.contains("${{") => format!("    default: {}\n", scalar(d)),
-                Some(d) => format!(" Default: `{d}`."),
-                None => String::new(),
+            // Each tool's own default for this input; when they differ, each is named.
+            let mut defaults: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+            for t in tools {
+                let Some(x) = t.inputs.iter().find(|x| x.name == i.name) else {
+                    continue;
+                };
+                match defaults.iter_mut().find(|(d, _)| *d == x.default) {
+                    Some((_, users)) => users.push(t.name),
+                    None => defaults.push((x.default, vec![t.name])),
+                }
+            }
+            let default = match (i.default, defaults.len()) {
+                (Some(d), 1) if d.contains("${{") => format!("    default: {}\n", scalar(d)),
+                (Some(d), 1) => format!(" Default: `{d}`."),
+                (_, 1) => String::new(),
+                _ => {
+                    let each: Vec<String> = defaults
+                        .iter()
+                        .map(|(d, users)| match d {
+                            Some(d) => format!("`{d}` ({})", users.join(", ")),
+                            None => format!("none ({})", users.join(", ")),
+                        })
+                        .collect();
+                    format!(" Default: {}.", each.join("; "))
+                }
             };
             let (doc_default, yaml_default) = if default.starts_with("    default") {
                 (String::new(), default)
@@ -251,6 +272,7 @@ mod tests {
             inputs: &[
                 InputSpec::string("version", "Other version."),
                 InputSpec::secret("token", "t").default("${{ github.token }}"),
+                InputSpec::bool("dry-run", true, "Other dry run."),
             ],
             outputs: &[OutputSpec::new("tag", "x"), OutputSpec::new("extra", "y")],
         };
@@ -261,7 +283,8 @@ mod tests {
             env: vec![],
         };
         let y = umbrella_action_yml(&[&T, &U], &runs);
-        assert!(y.contains("  dry-run:\n    description: \"[demo] Say what would be done. Default: `false`.\"\n    required: false\n  "), "{y}");
+        // Tools with other defaults for the same input: each default is named.
+        assert!(y.contains("  dry-run:\n    description: \"[demo, other] Say what would be done. Default: `false` (demo); `true` (other).\"\n    required: false\n  "), "{y}");
         assert!(
             y.contains("  version:\n    description: \"[demo, other] The version.\"\n"),
             "{y}"
