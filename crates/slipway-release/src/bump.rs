@@ -28,6 +28,24 @@ pub struct Bump {
     pub scheme: Scheme,
     /// Tag template.
     pub tag_template: String,
+    /// Where the dev version's number comes from.
+    pub dev: DevNumber,
+}
+
+/// Where the number `N` of the dev version (`1.2.4.dev<N>`) comes from, first found wins: a
+/// fixed number, the push event's head commit time, the commit's committer time read through
+/// the API. A time becomes its UTC digits `yyyymmddhhmmss`, so the same commit always gets the
+/// same dev version.
+#[derive(Debug, Clone, Default)]
+pub struct DevNumber {
+    /// A number given by the caller (`dev-number`).
+    pub fixed: Option<u64>,
+    /// The push event's `head_commit.timestamp` (for the commit being built).
+    pub push_time: Option<String>,
+    /// The commit whose committer time is read through the API (`GITHUB_SHA`).
+    pub sha: Option<String>,
+    /// Fail when no dev version can be made (it is about to be written).
+    pub required: bool,
 }
 
 /// What version-bump found out.
@@ -55,6 +73,10 @@ pub struct Checked {
     pub downgrade: bool,
     /// The comparison that was made.
     pub compare_to: CompareTo,
+    /// The dev version (`None` when no number was found; see [`DevNumber`]).
+    pub dev_version: Option<String>,
+    /// Where its number came from, for the summary.
+    pub dev_origin: String,
 }
 
 /// Reads the version and compares it with the previous one; `gh` is needed unless
@@ -102,7 +124,10 @@ pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyho
             }
         }
     };
+    let (dev_version, dev_origin) = dev(&request.dev, &parsed, gh, log).await?;
     Ok(Checked {
+        dev_version,
+        dev_origin,
         version,
         version_as_written: found.version,
         parsed,
@@ -115,6 +140,60 @@ pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyho
         downgrade,
         compare_to: request.compare_to,
     })
+}
+
+/// The dev version of `parsed` and where its number came from; a failure is an error when the
+/// dev version is required, else a warning and no dev version.
+async fn dev(
+    dev: &DevNumber,
+    parsed: &ParsedVersion,
+    gh: Option<&GitHub>,
+    log: &Commands,
+) -> anyhow::Result<(Option<String>, String)> {
+    let found = dev_number(dev, gh).await;
+    let made = found.and_then(|(n, origin)| {
+        let v = slipway_version::dev_version(parsed, n)?;
+        Ok((v, origin))
+    });
+    match made {
+        Ok((v, origin)) => {
+            tracing::info!("dev version {v} ({origin})");
+            Ok((Some(v), origin))
+        }
+        Err(e) if dev.required => Err(e.context("cannot make the dev version")),
+        Err(e) => {
+            let text = format!("{e:#}");
+            let first = text.lines().next().unwrap_or_default();
+            log.notice(&format!("no dev version: {first}"));
+            Ok((None, first.to_string()))
+        }
+    }
+}
+
+/// The dev number and where it came from (see [`DevNumber`]).
+async fn dev_number(dev: &DevNumber, gh: Option<&GitHub>) -> anyhow::Result<(u64, String)> {
+    if let Some(n) = dev.fixed {
+        return Ok((n, "`dev-number`".to_string()));
+    }
+    if let Some(t) = &dev.push_time {
+        let n = slipway_version::dev_number_from_time(t)?;
+        return Ok((n, format!("the pushed commit's time `{t}`")));
+    }
+    let (Some(gh), Some(sha)) = (gh, dev.sha.as_deref()) else {
+        return Err(anyhow::anyhow!(
+            "the commit's time is unknown: not a push event, and no commit to read through the API"
+        ))
+        .hint("run on `push`, or with `compare-to` other than `none` (the commit is read through the API), or set `dev-number`");
+    };
+    let short: String = sha.chars().take(12).collect();
+    let time = gh
+        .commit_time(sha)
+        .await
+        .with_context(|| format!("cannot read the commit `{short}`"))?
+        .ok_or_else(|| anyhow::anyhow!("the commit `{short}` was not found in the repository"))
+        .hint("set `dev-number`, or run in the repository the commit belongs to")?;
+    let n = slipway_version::dev_number_from_time(&time)?;
+    Ok((n, format!("commit {short}'s committer time `{time}`")))
 }
 
 /// What the version is compared with.

@@ -7,12 +7,14 @@
 //! - [`find_version`] reads the version from a project's files ([`LocalFiles`] for the checkout,
 //!   [`MapFiles`] for contents fetched at another commit), trying the build backends' own rules.
 
+mod dev;
 mod error;
 mod files;
 mod scheme;
 mod source;
 mod tag;
 
+pub use dev::{dev_number_from_time, dev_version};
 pub use error::VersionError;
 
 /// How a version becomes a tag unless a tool's `tag-template` says otherwise.

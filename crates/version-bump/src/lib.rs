@@ -27,6 +27,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::string("previous-ref", "With compare-to: previous-commit, the commit or ref to compare with instead of the one from the event."),
         InputSpec::string("scheme", "Version ordering: pep440 or semver.").default("pep440"),
         InputSpec::string("tag-template", "How a version becomes a tag; must contain {version}.").default(slipway_version::DEFAULT_TAG_TEMPLATE),
+        InputSpec::string("dev-number", "The number N of `dev-version` (`1.2.4.devN`); empty: the commit's committer time in UTC as `yyyymmddhhmmss`, from the push event or the API, so a re-run of the same commit gives the same dev version."),
         InputSpec::bool("fail-on-downgrade", false, "Fail when the version is lower than the previous one (otherwise a warning)."),
         slipway_github::token_input("GitHub token used to read releases, tags and files."),
         slipway_github::REPOSITORY_INPUT,
@@ -41,6 +42,7 @@ pub static TOOL: Tool = Tool {
         OutputSpec::new("tag-exists", "true when that tag already exists in the repository (empty with compare-to: none)."),
         OutputSpec::new("prerelease", "true for a pre- or dev-release (PEP 440) or a SemVer pre-release."),
         OutputSpec::new("bump-kind", "major, minor, patch, pre, post, dev, or none (major when there is no previous version)."),
+        OutputSpec::new("dev-version", "A dev release above `version` and below the next release, without a local part: `1.2.3` → `1.2.4.devN`, `1.3.0rc1` → `1.3.0rc2.devN`, `1.2.3.post1` → `1.2.3.post2.devN`, `1.2.3.dev4` → `1.2.3.devN` (SemVer: `1.2.4-dev.N`); N from `dev-number`. Empty (with a notice) when no commit time is known."),
         OutputSpec::new("source", "Where the version was read: file and key, e.g. `pyproject.toml [project].version`."),
     ],
 };

@@ -24,6 +24,7 @@ pub fn write(checked: &Checked, action: &mut Action) -> anyhow::Result<()> {
     )?;
     action.output("prerelease", checked.parsed.is_prerelease().to_string())?;
     action.output("bump-kind", checked.bump_kind.to_string())?;
+    action.output("dev-version", checked.dev_version.as_deref().unwrap_or(""))?;
     action.output("source", &checked.source)?;
     let verdict = if checked.bumped {
         "new version"
@@ -66,6 +67,13 @@ pub fn write(checked: &Checked, action: &mut Action) -> anyhow::Result<()> {
             checked.parsed.is_prerelease().to_string(),
         ],
         ["source".to_string(), format!("`{}`", checked.source)],
+        [
+            "dev version".to_string(),
+            match &checked.dev_version {
+                Some(v) => format!("`{v}` (from {})", checked.dev_origin),
+                None => format!("none: {}", checked.dev_origin),
+            },
+        ],
     ];
     action
         .summary

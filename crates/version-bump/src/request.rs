@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use slipway_github::GitHub;
-use slipway_release::bump::{Bump, CompareTo};
+use slipway_release::bump::{Bump, CompareTo, DevNumber};
 use slipway_runner::Action;
 use slipway_version::{Scheme, SourceKind, SourceRequest};
 
@@ -70,11 +70,22 @@ impl Request {
             }
             Some(slipway_github::client_from_inputs(i, &action.commands)?)
         };
+        let fixed = i.parsed("dev-number", |s| {
+            let s = s.trim();
+            if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+                return Err("expected a number of digits only\nhint: leave `dev-number` empty to number the dev version by the commit's time (`yyyymmddhhmmss`, UTC), or give e.g. `${{ github.run_number }}`".to_string());
+            }
+            s.parse::<u64>().map_err(|_| "too large for a dev number\nhint: use at most 19 digits".to_string())
+        })?;
+        let event = action.event()?;
+        let sha = action.context.sha.clone().filter(|s| !s.trim().is_empty());
+        let push_time = event
+            .as_ref()
+            .and_then(|e| e.head_commit_time(sha.as_deref()).map(str::to_string));
         // `previous-commit` compares with the input, else the event's previous commit.
         let previous_ref = match i.string("previous-ref") {
             Some(r) => Some(r),
-            None if compare_to == CompareTo::PreviousCommit => action
-                .event()?
+            None if compare_to == CompareTo::PreviousCommit => event
                 .as_ref()
                 .and_then(|e| e.previous_commit().map(str::to_string)),
             None => None,
@@ -94,6 +105,12 @@ impl Request {
                 previous_ref,
                 scheme,
                 tag_template,
+                dev: DevNumber {
+                    fixed,
+                    push_time,
+                    sha,
+                    required: false,
+                },
             },
             fail_on_downgrade: i.bool("fail-on-downgrade")?,
             github,

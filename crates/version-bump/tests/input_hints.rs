@@ -70,6 +70,14 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             "input `tag-template` has an invalid value `xxxxxxxx",
         ),
         (
+            &[("dev-number", "run-7")],
+            "input `dev-number` has an invalid value `run-7`: expected a number of digits only",
+        ),
+        (
+            &[("dev-number", "99999999999999999999999")],
+            "input `dev-number` has an invalid value `99999999999999999999999`: too large",
+        ),
+        (
             &[("fail-on-downgrade", "maybe")],
             "input `fail-on-downgrade` must be a boolean, got `maybe`",
         ),
