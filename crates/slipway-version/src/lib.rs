@@ -13,6 +13,7 @@ mod files;
 mod scheme;
 mod source;
 mod tag;
+mod write;
 
 pub use dev::{dev_number_from_time, dev_version};
 pub use error::VersionError;
@@ -23,3 +24,4 @@ pub use files::{Files, LocalFiles, MapFiles};
 pub use scheme::{BumpKind, ParsedVersion, Scheme, bump_kind};
 pub use source::{Found, SourceKind, SourceRequest, find_version};
 pub use tag::{MAX_TAG_PART_BYTES, render_tag, strip_v_prefix, validate_tag, version_from_tag};
+pub use write::version_span;

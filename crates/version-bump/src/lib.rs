@@ -28,13 +28,14 @@ pub static TOOL: Tool = Tool {
         InputSpec::string("scheme", "Version ordering: pep440 or semver.").default("pep440"),
         InputSpec::string("tag-template", "How a version becomes a tag; must contain {version}.").default(slipway_version::DEFAULT_TAG_TEMPLATE),
         InputSpec::string("dev-number", "The number N of `dev-version` (`1.2.4.devN`); empty: the commit's committer time in UTC as `yyyymmddhhmmss`, from the push event or the API, so a re-run of the same commit gives the same dev version."),
+        InputSpec::string("write-version", "A version to write into the file and key the version is read from, every other byte kept (pyproject.toml, setup.cfg, setup.py, `__version__` files, Cargo.toml, version-file), before the comparison: a version (e.g. `${{ steps.v.outputs.dev-version }}`) or `dev` for this step's `dev-version`. Refused for versions from git tags or built dists."),
         InputSpec::bool("fail-on-downgrade", false, "Fail when the version is lower than the previous one (otherwise a warning)."),
         slipway_github::token_input("GitHub token used to read releases, tags and files."),
         slipway_github::REPOSITORY_INPUT,
         slipway_github::API_URL_INPUT,
     ],
     outputs: &[
-        OutputSpec::new("version", "The version read from source, normalized (PEP 440: `2024.08.30` → `2024.8.30`, `1.0.0-RC1` → `1.0.0rc1`; SemVer's canonical form with `scheme: semver`), as build backends write it into file names."),
+        OutputSpec::new("version", "The version read from source, normalized (PEP 440: `2024.08.30` → `2024.8.30`, `1.0.0-RC1` → `1.0.0rc1`; SemVer's canonical form with `scheme: semver`), as build backends write it into file names; with `write-version`, the version written."),
         OutputSpec::new("version-as-written", "The version exactly as written in source."),
         OutputSpec::new("previous-version", "The version compared with (empty when there is none)."),
         OutputSpec::new("bumped", "true when the version is higher than the previous one (or there is no previous one)."),
@@ -43,6 +44,7 @@ pub static TOOL: Tool = Tool {
         OutputSpec::new("prerelease", "true for a pre- or dev-release (PEP 440) or a SemVer pre-release."),
         OutputSpec::new("bump-kind", "major, minor, patch, pre, post, dev, or none (major when there is no previous version)."),
         OutputSpec::new("dev-version", "A dev release above `version` and below the next release, without a local part: `1.2.3` → `1.2.4.devN`, `1.3.0rc1` → `1.3.0rc2.devN`, `1.2.3.post1` → `1.2.3.post2.devN`, `1.2.3.dev4` → `1.2.3.devN` (SemVer: `1.2.4-dev.N`); N from `dev-number`. Empty (with a notice) when no commit time is known."),
+        OutputSpec::new("written", "With `write-version`: the file and key written, e.g. `pyproject.toml [project].version` (empty otherwise)."),
         OutputSpec::new("source", "Where the version was read: file and key, e.g. `pyproject.toml [project].version`."),
     ],
 };

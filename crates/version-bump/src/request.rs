@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use slipway_github::GitHub;
-use slipway_release::bump::{Bump, CompareTo, DevNumber};
+use slipway_release::bump::{Bump, CompareTo, DevNumber, WriteVersion};
 use slipway_runner::Action;
-use slipway_version::{Scheme, SourceKind, SourceRequest};
+use slipway_version::{ParsedVersion, Scheme, SourceKind, SourceRequest};
 
 /// A validated request, built from the inputs.
 #[derive(Debug)]
@@ -91,6 +91,18 @@ impl Request {
             None => None,
         };
         let dist_dir = project.join(i.or_default("dist-dir"));
+        let write = i.parsed("write-version", |s| {
+            let s = s.trim();
+            if s.eq_ignore_ascii_case("dev") {
+                return Ok(WriteVersion::Dev);
+            }
+            ParsedVersion::parse(s, scheme)
+                .map(|_| WriteVersion::Exact(s.to_string()))
+                .map_err(|e| format!("{e}\nhint: give a version such as `1.2.4.dev20260501073000` (e.g. `${{{{ steps.v.outputs.dev-version }}}}`), or `dev` for the dev version computed in this step"))
+        })?;
+        if write.is_some() && kind == SourceKind::Dist {
+            return Err(i.invalid("write-version", &i.or_default("write-version"), "a version read from built dists cannot be written (`version-source: dist`)\nhint: write the version in source before building: use a source `version-source` (pep621, poetry, module, …) and run the build after version-bump").into());
+        }
         Ok(Self {
             bump: Bump {
                 source: SourceRequest {
@@ -109,8 +121,9 @@ impl Request {
                     fixed,
                     push_time,
                     sha,
-                    required: false,
+                    required: write == Some(WriteVersion::Dev),
                 },
+                write,
             },
             fail_on_downgrade: i.bool("fail-on-downgrade")?,
             github,
