@@ -150,6 +150,22 @@ impl GitHub {
         Ok(())
     }
 
+    /// The committer time of the commit `git_ref` (`GET /commits/{ref}` →
+    /// `commit.committer.date`, ISO 8601); `None` when the commit does not exist (GitHub answers
+    /// 422 for an unknown sha, 404 for an unknown ref) or has no committer.
+    pub async fn commit_time(&self, git_ref: &str) -> Result<Option<String>, GitHubError> {
+        let url = self.repo_url(&format!("/commits/{}", encode_path(git_ref)))?;
+        let found: Option<serde_json::Value> = match self.get_json_opt(&url).await {
+            Err(GitHubError::Validation(_)) => None,
+            other => other?,
+        };
+        Ok(found.and_then(|c| {
+            c.pointer("/commit/committer/date")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        }))
+    }
+
     /// The bytes of the file at `path` in `git_ref`, `None` when the path (or ref) does not
     /// exist. Files over 1 MB, which the JSON answer leaves empty, are fetched raw.
     pub async fn file_contents(

@@ -28,6 +28,35 @@ pub struct Bump {
     pub scheme: Scheme,
     /// Tag template.
     pub tag_template: String,
+    /// Where the dev version's number comes from.
+    pub dev: DevNumber,
+    /// A version to write where the version was read, before anything else uses it.
+    pub write: Option<WriteVersion>,
+}
+
+/// What `write-version` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteVersion {
+    /// The dev version computed in this run.
+    Dev,
+    /// This version (already validated under the scheme).
+    Exact(String),
+}
+
+/// Where the number `N` of the dev version (`1.2.4.dev<N>`) comes from, first found wins: a
+/// fixed number, the push event's head commit time, the commit's committer time read through
+/// the API. A time becomes its UTC digits `yyyymmddhhmmss`, so the same commit always gets the
+/// same dev version.
+#[derive(Debug, Clone, Default)]
+pub struct DevNumber {
+    /// A number given by the caller (`dev-number`).
+    pub fixed: Option<u64>,
+    /// The push event's `head_commit.timestamp` (for the commit being built).
+    pub push_time: Option<String>,
+    /// The commit whose committer time is read through the API (`GITHUB_SHA`).
+    pub sha: Option<String>,
+    /// Fail when no dev version can be made (it is about to be written).
+    pub required: bool,
 }
 
 /// What version-bump found out.
@@ -55,24 +84,54 @@ pub struct Checked {
     pub downgrade: bool,
     /// The comparison that was made.
     pub compare_to: CompareTo,
+    /// The dev version (`None` when no number was found; see [`DevNumber`]).
+    pub dev_version: Option<String>,
+    /// Where its number came from, for the summary.
+    pub dev_origin: String,
+    /// `file key` the version was written into (`write-version`), `None` when nothing was written.
+    pub written: Option<String>,
 }
 
 /// Reads the version and compares it with the previous one; `gh` is needed unless
 /// `compare-to` is `none`.
 pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyhow::Result<Checked> {
     let files = slipway_version::LocalFiles::new(&request.project);
-    let found = slipway_version::find_version(&files, &request.source).with_context(|| {
-        format!(
-            "cannot read the version of the project in `{}`",
-            request.project.display()
-        )
-    })?;
-    let parsed = ParsedVersion::parse(&found.version, request.scheme).with_context(|| {
+    let mut found = slipway_version::find_version(&files, &request.source)
+        .map_err(|e| refuse_unwritable(e, request.write.is_some()))
+        .with_context(|| {
+            format!(
+                "cannot read the version of the project in `{}`",
+                request.project.display()
+            )
+        })?;
+    let mut parsed = ParsedVersion::parse(&found.version, request.scheme).with_context(|| {
         format!(
             "`{}` in `{}` is not a valid version",
             found.version, found.file
         )
     })?;
+    // The dev version is made from the version read, before anything is written.
+    let read = parsed.clone();
+    let mut dev_made = None;
+    let mut written = None;
+    if let Some(write) = &request.write {
+        let target = match write {
+            WriteVersion::Exact(v) => v.clone(),
+            WriteVersion::Dev => {
+                let required = DevNumber {
+                    required: true,
+                    ..request.dev.clone()
+                };
+                let (v, origin) = dev(&required, &parsed, gh, log).await?;
+                let v = v.unwrap_or_default();
+                dev_made = Some((Some(v.clone()), origin));
+                v
+            }
+        };
+        found = write_back(request, &files, &found, &target)?;
+        parsed = ParsedVersion::parse(&found.version, request.scheme)?;
+        written = Some(found.describe());
+    }
     // Tags, `expected-version` and file names all use the normalized form.
     let version = parsed.normalized();
     let tag = slipway_version::render_tag(&request.tag_template, &version)?;
@@ -102,7 +161,13 @@ pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyho
             }
         }
     };
+    let (dev_version, dev_origin) = match dev_made {
+        Some(made) => made,
+        None => dev(&request.dev, &read, gh, log).await?,
+    };
     Ok(Checked {
+        dev_version,
+        dev_origin,
         version,
         version_as_written: found.version,
         parsed,
@@ -114,7 +179,134 @@ pub async fn check(request: &Bump, gh: Option<&GitHub>, log: &Commands) -> anyho
         bump_kind,
         downgrade,
         compare_to: request.compare_to,
+        written,
     })
+}
+
+/// A version from git tags or computed at build time cannot be written; the projects with a
+/// version from git tags already make dev versions, and only their local part needs dropping.
+fn refuse_unwritable(e: slipway_version::VersionError, writing: bool) -> anyhow::Error {
+    match e {
+        slipway_version::VersionError::FromGitTags { tool } if writing => {
+            let err: anyhow::Result<()> = Err(anyhow::anyhow!(
+                "`write-version` cannot write the version: it is derived from git tags by {tool}, not written in a file"
+            ))
+            .hint(format!(
+                "{tool} already makes dev versions between tags (`1.2.4.dev3+g1a2b3c4`); PyPI and TestPyPI refuse the `+g…` local part: drop it with `local_scheme = \"no-local-version\"` (setuptools_scm: `[tool.setuptools_scm]`; hatch-vcs: `[tool.hatch.version.raw-options]`), or set `SETUPTOOLS_SCM_PRETEND_VERSION` to the version to build, and leave `write-version` empty"
+            ));
+            err.unwrap_err()
+        }
+        slipway_version::VersionError::Unreadable { file, reason, .. } if writing => {
+            let err: anyhow::Result<()> = Err(anyhow::anyhow!(
+                "`write-version` cannot write the version into `{file}`: {reason}"
+            ))
+            .hint("a version computed when the project is built has no literal to rewrite: write it as a string literal (`version = \"1.2.3\"` in `[project]`, or `__version__ = \"1.2.3\"`), or leave `write-version` empty");
+            err.unwrap_err()
+        }
+        e => e.into(),
+    }
+}
+
+/// Writes `target` over the version literal `found` was read from (every other byte kept),
+/// reads it back, and restores the file when the read-back differs.
+fn write_back(
+    request: &Bump,
+    files: &slipway_version::LocalFiles,
+    found: &Found,
+    target: &str,
+) -> anyhow::Result<Found> {
+    let path = request.project.join(&found.file);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", found.file))?;
+    let pyproject = std::fs::read_to_string(request.project.join("pyproject.toml")).ok();
+    let span = slipway_version::version_span(&text, found, pyproject.as_deref())?;
+    let mut new_text = String::with_capacity(text.len() + target.len());
+    new_text.push_str(&text[..span.start]);
+    new_text.push_str(target);
+    new_text.push_str(&text[span.end..]);
+    if new_text != text {
+        std::fs::write(&path, &new_text)
+            .with_context(|| format!("cannot write `{}`", found.file))?;
+    }
+    let again = SourceRequest {
+        kind: found.kind,
+        ..request.source.clone()
+    };
+    let back = slipway_version::find_version(files, &again);
+    match back {
+        Ok(back) if back.version == target => {
+            tracing::info!("wrote {target} into {}", back.describe());
+            Ok(back)
+        }
+        other => {
+            std::fs::write(&path, &text)
+                .with_context(|| format!("cannot restore `{}`", found.file))?;
+            let got = match other {
+                Ok(b) => format!("`{}`", b.version),
+                Err(e) => format!("an error ({e})"),
+            };
+            Err(anyhow::anyhow!(
+                "wrote `{target}` into `{}` ({}) but read back {got}: the file is restored",
+                found.file,
+                found.key
+            ))
+            .hint("write the version as one plain string literal there, or write it with your own step")
+        }
+    }
+}
+
+/// The dev version of `parsed` and where its number came from; a failure is an error when the
+/// dev version is required, else a warning and no dev version.
+async fn dev(
+    dev: &DevNumber,
+    parsed: &ParsedVersion,
+    gh: Option<&GitHub>,
+    log: &Commands,
+) -> anyhow::Result<(Option<String>, String)> {
+    let found = dev_number(dev, gh).await;
+    let made = found.and_then(|(n, origin)| {
+        let v = slipway_version::dev_version(parsed, n)?;
+        Ok((v, origin))
+    });
+    match made {
+        Ok((v, origin)) => {
+            tracing::info!("dev version {v} ({origin})");
+            Ok((Some(v), origin))
+        }
+        Err(e) if dev.required => Err(e.context("cannot make the dev version")),
+        Err(e) => {
+            let text = format!("{e:#}");
+            let first = text.lines().next().unwrap_or_default();
+            log.notice(&format!("no dev version: {first}"));
+            Ok((None, first.to_string()))
+        }
+    }
+}
+
+/// The dev number and where it came from (see [`DevNumber`]).
+async fn dev_number(dev: &DevNumber, gh: Option<&GitHub>) -> anyhow::Result<(u64, String)> {
+    if let Some(n) = dev.fixed {
+        return Ok((n, "`dev-number`".to_string()));
+    }
+    if let Some(t) = &dev.push_time {
+        let n = slipway_version::dev_number_from_time(t)?;
+        return Ok((n, format!("the pushed commit's time `{t}`")));
+    }
+    let (Some(gh), Some(sha)) = (gh, dev.sha.as_deref()) else {
+        return Err(anyhow::anyhow!(
+            "the commit's time is unknown: not a push event, and no commit to read through the API"
+        ))
+        .hint("run on `push`, or with `compare-to` other than `none` (the commit is read through the API), or set `dev-number`");
+    };
+    let short: String = sha.chars().take(12).collect();
+    let time = gh
+        .commit_time(sha)
+        .await
+        .with_context(|| format!("cannot read the commit `{short}`"))?
+        .ok_or_else(|| anyhow::anyhow!("the commit `{short}` was not found in the repository"))
+        .hint("set `dev-number`, or run in the repository the commit belongs to")?;
+    let n = slipway_version::dev_number_from_time(&time)?;
+    Ok((n, format!("commit {short}'s committer time `{time}`")))
 }
 
 /// What the version is compared with.

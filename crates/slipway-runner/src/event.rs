@@ -19,6 +19,8 @@ pub struct Event {
     /// `push` events: the pushed ref.
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
+    /// `push` events: the newest pushed commit (its id and committer time).
+    pub head_commit: Option<HeadCommitPayload>,
     /// `workflow_dispatch` inputs (all strings or booleans, kept as JSON).
     pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
     /// `pull_request` / `pull_request_target` events.
@@ -42,6 +44,15 @@ pub struct ReleasePayload {
     pub prerelease: bool,
     /// Web URL.
     pub html_url: Option<String>,
+}
+
+/// `.head_commit` of a push event.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HeadCommitPayload {
+    /// Commit SHA.
+    pub id: Option<String>,
+    /// The commit's time, ISO 8601 with the committer's offset (`2026-05-01T09:30:00+02:00`).
+    pub timestamp: Option<String>,
 }
 
 /// `.pull_request` of a pull-request event.
@@ -124,6 +135,17 @@ impl Event {
             .filter(|b| !b.is_empty() && !b.bytes().all(|c| c == b'0'))
     }
 
+    /// The pushed head commit's time when the event is a push of `sha` (any sha when `None`).
+    pub fn head_commit_time(&self, sha: Option<&str>) -> Option<&str> {
+        let head = self.head_commit.as_ref()?;
+        if let (Some(want), Some(id)) = (sha, head.id.as_deref())
+            && !want.eq_ignore_ascii_case(id)
+        {
+            return None;
+        }
+        head.timestamp.as_deref().filter(|t| !t.trim().is_empty())
+    }
+
     /// A `workflow_dispatch` input as a string (booleans and numbers rendered).
     pub fn dispatch_input(&self, name: &str) -> Option<String> {
         let v = self.inputs.as_ref()?.get(name)?;
@@ -158,5 +180,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(pr.previous_commit(), Some("b1"));
+        let head =
+            Event::parse(r#"{"head_commit":{"id":"abc","timestamp":"2026-05-01T09:30:00+02:00"}}"#)
+                .unwrap();
+        assert_eq!(
+            head.head_commit_time(Some("abc")),
+            Some("2026-05-01T09:30:00+02:00")
+        );
+        assert_eq!(head.head_commit_time(Some("def")), None);
     }
 }

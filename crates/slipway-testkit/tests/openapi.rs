@@ -47,6 +47,8 @@ const OPERATIONS: &[&str] = &[
     "git/delete-ref:422",
     "repos/get-content:200",
     "repos/get-content:404",
+    "repos/get-commit:200",
+    "repos/get-commit:422",
     "rate-limit/get:200",
 ];
 
@@ -238,6 +240,25 @@ async fn exercise(fake: &FakeGitHub) {
     assert!(matches!(dir_err, GitHubError::NotAFile { .. }), "{dir_err}");
     assert!(
         gh.file_contents("src/widgets/missing.py", "main")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Commits: a committer time by sha and through a tag, an unknown sha (422).
+    fake.add_commit(
+        "0123456789abcdef0123456789abcdef01234567",
+        "2026-05-01T09:30:00+02:00",
+    );
+    assert_eq!(
+        gh.commit_time("0123456789abcdef0123456789abcdef01234567")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2026-05-01T09:30:00+02:00")
+    );
+    assert!(
+        gh.commit_time("fedcba9876543210fedcba9876543210fedcba98")
             .await
             .unwrap()
             .is_none()

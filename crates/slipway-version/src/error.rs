@@ -108,6 +108,16 @@ pub enum VersionError {
         /// How to fix it.
         hint: String,
     },
+    /// The version cannot be written back where it was read.
+    #[error("cannot write the version into `{file}`: {reason}\nhint: {hint}")]
+    NotWritable {
+        /// The file, relative to the repository.
+        file: String,
+        /// Why not.
+        reason: String,
+        /// What to do instead.
+        hint: String,
+    },
     /// The version is derived from git tags at build time, so the source does not hold it.
     #[error(
         "the version is derived from git tags by {tool}, so it cannot be read from the source files\nhint: use `version-source: dist` after the build step (or pass the version explicitly)"

@@ -7,12 +7,15 @@
 //! - [`find_version`] reads the version from a project's files ([`LocalFiles`] for the checkout,
 //!   [`MapFiles`] for contents fetched at another commit), trying the build backends' own rules.
 
+mod dev;
 mod error;
 mod files;
 mod scheme;
 mod source;
 mod tag;
+mod write;
 
+pub use dev::{dev_number_from_time, dev_version};
 pub use error::VersionError;
 
 /// How a version becomes a tag unless a tool's `tag-template` says otherwise.
@@ -21,3 +24,4 @@ pub use files::{Files, LocalFiles, MapFiles};
 pub use scheme::{BumpKind, ParsedVersion, Scheme, bump_kind};
 pub use source::{Found, SourceKind, SourceRequest, find_version};
 pub use tag::{MAX_TAG_PART_BYTES, render_tag, strip_v_prefix, validate_tag, version_from_tag};
+pub use write::version_span;

@@ -24,6 +24,8 @@ pub fn write(checked: &Checked, action: &mut Action) -> anyhow::Result<()> {
     )?;
     action.output("prerelease", checked.parsed.is_prerelease().to_string())?;
     action.output("bump-kind", checked.bump_kind.to_string())?;
+    action.output("dev-version", checked.dev_version.as_deref().unwrap_or(""))?;
+    action.output("written", checked.written.as_deref().unwrap_or(""))?;
     action.output("source", &checked.source)?;
     let verdict = if checked.bumped {
         "new version"
@@ -66,6 +68,20 @@ pub fn write(checked: &Checked, action: &mut Action) -> anyhow::Result<()> {
             checked.parsed.is_prerelease().to_string(),
         ],
         ["source".to_string(), format!("`{}`", checked.source)],
+        [
+            "written".to_string(),
+            checked
+                .written
+                .as_ref()
+                .map_or_else(|| "no".to_string(), |w| format!("yes, into `{w}`")),
+        ],
+        [
+            "dev version".to_string(),
+            match &checked.dev_version {
+                Some(v) => format!("`{v}` (from {})", checked.dev_origin),
+                None => format!("none: {}", checked.dev_origin),
+            },
+        ],
     ];
     action
         .summary

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use slipway_github::GitHub;
-use slipway_release::bump::{Bump, CompareTo};
+use slipway_release::bump::{Bump, CompareTo, DevNumber, WriteVersion};
 use slipway_runner::Action;
-use slipway_version::{Scheme, SourceKind, SourceRequest};
+use slipway_version::{ParsedVersion, Scheme, SourceKind, SourceRequest};
 
 /// A validated request, built from the inputs.
 #[derive(Debug)]
@@ -70,16 +70,39 @@ impl Request {
             }
             Some(slipway_github::client_from_inputs(i, &action.commands)?)
         };
+        let fixed = i.parsed("dev-number", |s| {
+            let s = s.trim();
+            if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+                return Err("expected a number of digits only\nhint: leave `dev-number` empty to number the dev version by the commit's time (`yyyymmddhhmmss`, UTC), or give e.g. `${{ github.run_number }}`".to_string());
+            }
+            s.parse::<u64>().map_err(|_| "too large for a dev number\nhint: use at most 19 digits".to_string())
+        })?;
+        let event = action.event()?;
+        let sha = action.context.sha.clone().filter(|s| !s.trim().is_empty());
+        let push_time = event
+            .as_ref()
+            .and_then(|e| e.head_commit_time(sha.as_deref()).map(str::to_string));
         // `previous-commit` compares with the input, else the event's previous commit.
         let previous_ref = match i.string("previous-ref") {
             Some(r) => Some(r),
-            None if compare_to == CompareTo::PreviousCommit => action
-                .event()?
+            None if compare_to == CompareTo::PreviousCommit => event
                 .as_ref()
                 .and_then(|e| e.previous_commit().map(str::to_string)),
             None => None,
         };
         let dist_dir = project.join(i.or_default("dist-dir"));
+        let write = i.parsed("write-version", |s| {
+            let s = s.trim();
+            if s.eq_ignore_ascii_case("dev") {
+                return Ok(WriteVersion::Dev);
+            }
+            ParsedVersion::parse(s, scheme)
+                .map(|_| WriteVersion::Exact(s.to_string()))
+                .map_err(|e| format!("{e}\nhint: give a version such as `1.2.4.dev20260501073000` (e.g. `${{{{ steps.v.outputs.dev-version }}}}`), or `dev` for the dev version computed in this step"))
+        })?;
+        if write.is_some() && kind == SourceKind::Dist {
+            return Err(i.invalid("write-version", &i.or_default("write-version"), "a version read from built dists cannot be written (`version-source: dist`)\nhint: write the version in source before building: use a source `version-source` (pep621, poetry, module, …) and run the build after version-bump").into());
+        }
         Ok(Self {
             bump: Bump {
                 source: SourceRequest {
@@ -94,6 +117,13 @@ impl Request {
                 previous_ref,
                 scheme,
                 tag_template,
+                dev: DevNumber {
+                    fixed,
+                    push_time,
+                    sha,
+                    required: write == Some(WriteVersion::Dev),
+                },
+                write,
             },
             fail_on_downgrade: i.bool("fail-on-downgrade")?,
             github,

@@ -70,6 +70,26 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             "input `tag-template` has an invalid value `xxxxxxxx",
         ),
         (
+            &[("dev-number", "run-7")],
+            "input `dev-number` has an invalid value `run-7`: expected a number of digits only",
+        ),
+        (
+            &[("dev-number", "99999999999999999999999")],
+            "input `dev-number` has an invalid value `99999999999999999999999`: too large",
+        ),
+        (
+            &[("write-version", "1.2-beta-nightly")],
+            "input `write-version` has an invalid value `1.2-beta-nightly`: `1.2-beta-nightly` is not a valid PEP 440 version",
+        ),
+        (
+            &[("write-version", &huge)],
+            "input `write-version` has an invalid value `xxxxxxxx",
+        ),
+        (
+            &[("write-version", "2.0"), ("version-source", "dist")],
+            "input `write-version` has an invalid value `2.0`: a version read from built dists cannot be written",
+        ),
+        (
             &[("fail-on-downgrade", "maybe")],
             "input `fail-on-downgrade` must be a boolean, got `maybe`",
         ),
@@ -116,4 +136,49 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         rejections.add(&case, &run.error_annotations().join("\n"));
     }
     insta::assert_snapshot!("rejections", rejections.text());
+}
+
+/// `write-version` on projects whose version is not a literal in a file: each refusal names
+/// the source, says what is wrong, ends with a `hint:`, and leaves the file as it was.
+#[test]
+fn write_version_is_refused_where_the_version_is_not_a_literal() {
+    let scm = "[build-system]\nrequires = [\"setuptools\", \"setuptools-scm\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"demo\"\ndynamic = [\"version\"]\n\n[tool.setuptools_scm]\n";
+    let vcs = "[build-system]\nrequires = [\"hatchling\", \"hatch-vcs\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"demo\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\nsource = \"vcs\"\n";
+    let code = "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"demo\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\nsource = \"code\"\npath = \"demo.py\"\n";
+    let escaped = "[project]\nname = \"demo\"\nversion = \"1.2.\\u0033\"\n";
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "setuptools_scm",
+            scm,
+            "`write-version` cannot write the version: it is derived from git tags by setuptools_scm",
+        ),
+        (
+            "hatch-vcs",
+            vcs,
+            "`write-version` cannot write the version: it is derived from git tags by hatch-vcs",
+        ),
+        (
+            "hatch code",
+            code,
+            "`write-version` cannot write the version into `pyproject.toml`: `[tool.hatch.version].source` is `code`, which is computed at build time",
+        ),
+        (
+            "escaped literal",
+            escaped,
+            "cannot write the version into `pyproject.toml`: `1.2.3` ([project].version) is not found there as a literal",
+        ),
+    ];
+    let mut rejections = Sections::default();
+    for (case, pyproject, expected) in cases {
+        let h = Harness::new(BIN)
+            .input("compare-to", "none")
+            .input("write-version", "2.0.0.dev1");
+        h.write_file("pyproject.toml", pyproject);
+        let run = h.run();
+        run.assert_rejected(case, expected);
+        let after = std::fs::read_to_string(h.workspace().join("pyproject.toml")).unwrap();
+        assert_eq!(&after, pyproject, "{case}: the file changed");
+        rejections.add(case, &run.error_annotations().join("\n"));
+    }
+    insta::assert_snapshot!("write_refusals", rejections.text());
 }

@@ -1,10 +1,10 @@
 //! What version-bump shows its user, snapshotted (`snapshots/`): the step summary and the
-//! annotations of a new version, and of a downgrade refused with `fail-on-downgrade`. Ports,
+//! annotations of a new version (with its dev version from the commit read through the API), and of a downgrade refused with `fail-on-downgrade`. Ports,
 //! paths and timings are filtered by `slipway_testkit::snapshot`; a change of wording shows in
 //! review (CONTRIBUTING.md, "Snapshots").
 
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
-use slipway_testkit::harness::Harness;
+use slipway_testkit::harness::{DEFAULT_SHA, Harness};
 use slipway_testkit::snapshot::Sections;
 
 const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
@@ -25,6 +25,7 @@ fn step(fake: &FakeGitHub, version: &str) -> Harness {
 fn a_new_version() {
     let fake = FakeGitHub::with_repo("octo/widgets");
     fake.add_release(ReleaseSeed::new("v1.1.0"));
+    fake.add_commit(DEFAULT_SHA, "2026-05-01T09:30:00+02:00");
     let run = step(&fake, "1.2.0").run().assert_success();
     let text = Sections::default()
         .step("1.2.0 after v1.1.0", &run.summary, &run.stdout)

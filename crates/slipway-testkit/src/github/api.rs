@@ -50,6 +50,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::GetTagRef => tag_ref(ctx),
         K::DeleteTagRef => delete_tag_ref(ctx),
         K::GetContents => contents(ctx),
+        K::GetCommit => commit(ctx),
         _ => not_found(),
     }
 }
@@ -528,6 +529,56 @@ fn delete_tag_ref(ctx: &Ctx) -> Response {
         return json(422, error_body("Reference does not exist"));
     }
     empty(204)
+}
+
+/// `GET /repos/{o}/{r}/commits/{ref}`: a seeded commit (by sha, or through a tag), with the
+/// fields GitHub's description requires; an unknown ref is answered 422 as GitHub does.
+fn commit(ctx: &Ctx) -> Response {
+    let st = ctx.shared.lock();
+    let repo_name = st.resolve_repo(Some(&ctx.route.repo));
+    let Some(repo) = st.repo(&repo_name) else {
+        return not_found();
+    };
+    let wanted = ctx.route.text.as_str();
+    let sha = repo
+        .tags
+        .iter()
+        .find(|(n, _)| n == wanted)
+        .map_or(wanted, |(_, sha)| sha.as_str());
+    let Some(date) = repo.commits.get(sha) else {
+        return json(
+            422,
+            json!({
+                "message": format!("No commit found for SHA: {wanted}"),
+                "documentation_url": "https://docs.github.com/rest/commits/commits#get-a-commit",
+            }),
+        );
+    };
+    let base = ctx.shared.urls.repo(&repo_name);
+    let html = ctx.shared.urls.html(&repo_name);
+    let person = json!({ "name": "Fake Committer", "email": "fake@example.com", "date": date });
+    let tree = fake_sha(&format!("tree-{sha}"));
+    json(
+        200,
+        json!({
+            "url": format!("{base}/commits/{sha}"),
+            "sha": sha,
+            "node_id": format!("C_fake_{sha}"),
+            "html_url": format!("{html}/commit/{sha}"),
+            "comments_url": format!("{base}/commits/{sha}/comments"),
+            "commit": {
+                "url": format!("{base}/git/commits/{sha}"),
+                "author": person,
+                "committer": person,
+                "message": "a commit",
+                "comment_count": 0,
+                "tree": { "sha": tree, "url": format!("{base}/git/trees/{tree}") },
+            },
+            "author": null,
+            "committer": null,
+            "parents": [],
+        }),
+    )
 }
 
 /// `GET /repos/{o}/{r}/contents/{path}?ref=`: a file as base64 JSON (or raw bytes with

@@ -342,6 +342,17 @@ impl FakeGitHub {
         r.tags.push((name.to_string(), sha.to_string()));
     }
 
+    /// Seeds a commit `sha` of the default repository with its committer time (ISO 8601 with an
+    /// offset, kept as given), for `GET /repos/{o}/{r}/commits/{ref}`.
+    pub fn add_commit(&self, sha: &str, committer_date: &str) {
+        let mut st = self.state();
+        let repo = st.resolve_repo(None);
+        st.repo_mut(&repo)
+            .expect("default repository")
+            .commits
+            .insert(sha.to_string(), committer_date.to_string());
+    }
+
     /// Seeds a file at a ref (branch, tag or commit sha) of the default repository, for the
     /// contents API.
     pub fn add_file(&self, git_ref: &str, path: &str, bytes: &[u8]) {

@@ -219,6 +219,8 @@ pub(crate) struct Repo {
     pub tags: Vec<(String, String)>,
     /// `(ref, path)` → bytes.
     pub files: BTreeMap<(String, String), Vec<u8>>,
+    /// Commit sha → committer time (ISO 8601, as seeded).
+    pub commits: BTreeMap<String, String>,
     pub default_branch: String,
     /// The release `make_latest` last made the latest; `None`: the newest by creation date.
     pub latest: Option<u64>,
@@ -305,6 +307,7 @@ impl State {
             full_name: slug.to_string(),
             tags: Vec::new(),
             files: BTreeMap::new(),
+            commits: BTreeMap::new(),
             default_branch: "main".into(),
             latest: None,
         });

@@ -59,6 +59,8 @@ pub enum RouteKind {
     DeleteTagRef,
     /// `GET /repos/{o}/{r}/contents/{path}`.
     GetContents,
+    /// `GET /repos/{o}/{r}/commits/{ref}`.
+    GetCommit,
     /// `GET /rate_limit`.
     RateLimit,
     /// The fake's own `/_fake/…` admin routes (not logged).
@@ -180,6 +182,10 @@ fn api_repo_route(
         ("DELETE", ["git", "refs", "tags", tag @ ..]) if !tag.is_empty() => {
             route.text = joined(tag);
             K::DeleteTagRef
+        }
+        ("GET", ["commits", git_ref]) if !git_ref.is_empty() => {
+            route.text = decode(git_ref);
+            K::GetCommit
         }
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             route.text = joined(path);

@@ -65,6 +65,9 @@ struct RepoSnap {
     /// The release `make_latest` made the latest (absent in older snapshots).
     #[serde(default)]
     latest: Option<u64>,
+    /// Commit sha → committer time (absent in older snapshots).
+    #[serde(default)]
+    commits: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +123,7 @@ impl Snapshot {
                         })
                         .collect(),
                     latest: r.latest,
+                    commits: r.commits.clone(),
                 })
                 .collect(),
             default_repo: st.default_repo.clone(),
@@ -182,6 +186,7 @@ impl Snapshot {
                     full_name: r.full_name,
                     tags: r.tags,
                     files,
+                    commits: r.commits,
                     default_branch: r.default_branch,
                     latest: r.latest,
                 },
