@@ -2,7 +2,9 @@
 
 Starts the fake GitHub and a local pypiserver, builds a sample project, and runs the four
 actions as a workflow would (inputs as INPUT_* variables, outputs read back from GITHUB_OUTPUT),
-then installs the package from the local index. Everything it keeps lives in .slipway/demo/.
+then installs the package from the local index. Then the nightly path: the dev version written
+into a copy of the project, built, archived by `nightly` as a dated pre-release with a static
+pip index, served on loopback, and `pip install --pre` from it. Everything it keeps lives in .slipway/demo/.
 """
 
 import argparse
@@ -224,8 +226,9 @@ class Demo:
         if code != 0:
             raise StepFailed(step, f"`{argv[0]}` exited with {code}")
 
-    def action(self, n, tool, inputs):
-        """Runs a slipway binary as the runner runs a container action; returns its outputs."""
+    def action(self, n, tool, inputs, event=None):
+        """Runs a slipway binary as the runner runs a container action; returns its outputs.
+        `event`, when given, is the push event's payload (written to GITHUB_EVENT_PATH)."""
         header(f"[{n}] {tool}")
         out_file = self.outputs_dir / f"{tool}.out"
         summary = self.outputs_dir / f"{tool}.summary.md"
@@ -249,6 +252,10 @@ class Demo:
             GITHUB_EVENT_NAME="push",
             RUNNER_TEMP=str(self.state / "tmp"),
         )
+        if event is not None:
+            event_file = self.outputs_dir / f"{tool}.event.json"
+            event_file.write_text(json.dumps(event))
+            env["GITHUB_EVENT_PATH"] = str(event_file)
         inputs = {"token": self.github_token, "repository": REPO, "api-url": self.api_url} | inputs
         shown = []
         for name, value in inputs.items():
@@ -406,6 +413,76 @@ class Demo:
         self.installed = run.stdout.strip()
         print(self.installed)
 
+    def nightly_path(self):
+        """A dev build of the same commit: version written, built, archived, installed with --pre."""
+        work = self.state / "nightly-project"
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(self.project, work, ignore=shutil.ignore_patterns("dist"))
+        # The push event's commit time makes the dev number: the same project, the same number.
+        newest = max(f.stat().st_mtime for f in self.project.rglob("*") if f.is_file())
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest))
+        event = {"after": self.commit, "head_commit": {"id": self.commit, "timestamp": stamp}}
+        dev = self.action(
+            "N1/4",
+            "version-bump",
+            {"path": "nightly-project", "compare-to": "none", "write-version": "dev"},
+            event=event,
+        )
+        self.results["dev"] = dev
+        version = dev["version"]
+        header("[N2/4] build the dev version")
+        dist = work / "dist"
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+        argv = [str(self.venv_bin / "python"), "-m", "build", "--no-isolation"]
+        self.run_cmd("build", argv, work, env)
+        self.nightly_built = {p.name: sha256_of(p) for p in sorted(dist.iterdir())}
+        site = self.state / "nightly-site"
+        night = self.action(
+            "N3/4",
+            "nightly",
+            {
+                "version": version,
+                "files": "nightly-project/dist/*",
+                "index-dir": "nightly-site/nightly",
+                "keep-builds": "30",
+                "keep-days": "30",
+            },
+        )
+        self.results["nightly"] = night
+
+        header("[N4/4] pip install --pre from the nightly index (served on loopback)")
+        port = servers.free_port()
+        log_path, popen = self.server_io("nightly-index")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+                cwd=site,
+                stdout=log,
+                stderr=log,
+                **popen,
+            )
+        self.servers.append(("nightly-index", proc, log_path))
+        simple = f"http://127.0.0.1:{port}/nightly/simple/"
+        servers.wait_http(simple, proc, "the nightly index")
+        venv = self.state / "nightly-venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        self.run_cmd("pip install --pre", [sys.executable, "-m", "venv", str(venv)], self.state)
+        py = str(venv / "bin" / "python")
+        pip = [py, "-m", "pip", "install", "--isolated", "--disable-pip-version-check"]
+        pip += ["--no-cache-dir", "--progress-bar", "off", "--pre", "--index-url", simple]
+        self.run_cmd("pip install --pre", pip + [f"{DIST_NAME}=={version}"], self.state)
+        run = subprocess.run(
+            [py, "-c", f"import {MODULE}; print({MODULE}.__version__)"],
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        if run.returncode != 0:
+            sys.stderr.write(run.stderr)
+            raise StepFailed("import", f"importing the nightly `{MODULE}` failed")
+        self.nightly_installed = run.stdout.strip()
+        print(f"{self.nightly_installed} (from {simple})")
+
     def summarize(self):
         header("summary")
         bump, fetched = self.results["bump"], self.results["fetch"]
@@ -445,6 +522,12 @@ class Demo:
         print(f"GitHub         {len(log)} API requests this run, {self.uploads} uploads")
         print(f"pypi-publish   uploaded {published['uploaded']}, skipped {published['skipped']}")
         print(f"installed      {DIST_NAME} {self.installed} from {self.index}/simple/")
+        night = self.results["nightly"]
+        print(
+            f"nightly        {night['tag']} ({'created' if night['created'] == 'true' else 'reused'}); "
+            f"kept {len(json.loads(night['kept']))}, pruned {len(json.loads(night['pruned']))}; "
+            f"installed {self.nightly_installed} with pip --pre"
+        )
         print(f"state          {self.rel(self.state)} (scripts/demo --fresh starts over)")
 
     def verify(self):
@@ -470,6 +553,14 @@ class Demo:
             self.expect(self.downloads == len(dists), f"{self.downloads} downloads")
             self.expect(sorted(uploaded) == dists, f"pypi-publish uploaded {uploaded}")
             self.expect(skipped == [], f"pypi-publish skipped {skipped}")
+        night, dev = self.results["nightly"], self.results["dev"]
+        self.expect(".dev" in dev["version"], f"dev version {dev['version']!r}")
+        self.expect(self.nightly_installed == dev["version"], f"nightly {self.nightly_installed!r}")
+        self.expect(night["tag"] in json.loads(night["kept"]), "the new build is kept")
+        self.expect(
+            night["created"] == ("false" if self.repeat else "true"),
+            f"nightly created={night['created']}",
+        )
         for f in self.failures:
             print(f"check FAILED: {f}")
         if self.failures:
@@ -483,6 +574,7 @@ class Demo:
         self.start_fake_github()
         self.start_pypiserver()
         self.pipeline()
+        self.nightly_path()
         self.summarize()
         if self.check:
             self.verify()
