@@ -419,7 +419,12 @@ class Demo:
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(self.project, work, ignore=shutil.ignore_patterns("dist"))
         # The push event's commit time makes the dev number: the same project, the same number.
-        newest = max(f.stat().st_mtime for f in self.project.rglob("*") if f.is_file())
+        sources = [
+            f
+            for f in self.project.rglob("*")
+            if f.is_file() and not {"dist", "__pycache__"} & set(f.relative_to(self.project).parts)
+        ]
+        newest = max(f.stat().st_mtime for f in sources)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest))
         event = {"after": self.commit, "head_commit": {"id": self.commit, "timestamp": stamp}}
         dev = self.action(
