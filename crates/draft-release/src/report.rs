@@ -1,9 +1,8 @@
 //! What a run did, as outputs and a step summary.
 
-use slipway_release::draft::Drafted;
 use slipway_release::draft::assets::Status;
+use slipway_release::draft::{ASSET_COLUMNS, Drafted};
 use slipway_runner::Action;
-use slipway_runner::progress::human_bytes;
 
 /// Writes the outputs and the step summary.
 pub fn write(drafted: &Drafted, action: &mut Action) -> anyhow::Result<()> {
@@ -37,19 +36,7 @@ pub fn write(drafted: &Drafted, action: &mut Action) -> anyhow::Result<()> {
         3,
         &format!("{prefix}draft-release: `{}` — {verb} {state}", drafted.tag),
     );
-    let rows: Vec<Vec<String>> = drafted
-        .outcomes
-        .iter()
-        .map(|o| {
-            vec![
-                format!("`{}`", o.file.name),
-                human_bytes(o.file.size),
-                format!("`{}`", o.file.sha256.as_deref().unwrap_or_default()),
-                o.status.word(drafted.dry_run).to_string(),
-            ]
-        })
-        .collect();
-    s.table(&["asset", "size", "sha256", "status"], &rows);
+    s.table(&ASSET_COLUMNS, &drafted.asset_rows());
     if !drafted.notes.is_empty() {
         s.paragraph(&format!(
             "**Release:**\n{}",

@@ -1,8 +1,6 @@
 //! Inputs → a typed, validated [`Request`]: every input error (the GitHub client's included)
 //! before any file is read or any request is sent.
 
-use std::time::Duration;
-
 use slipway_github::GitHub;
 use slipway_release::draft::{Draft, Workplace};
 use slipway_runner::Action;
@@ -100,27 +98,9 @@ impl Request {
             "true" | "false" | "legacy" => Ok(s.to_string()),
             _ => Err("expected `true`, `false` or `legacy`\nhint: leave it empty for GitHub's default (the newest non-prerelease is latest)".to_string()),
         })?;
-        let checksums = match i.string("checksums") {
-            Some(name) if slipway_github::github_asset_name(&name).is_empty() => {
-                return Err(i.invalid(
-                    "checksums",
-                    &name,
-                    "it is not a usable asset name\nhint: use a plain file name such as `SHA256SUMS`, or an empty value to turn the manifest off",
-                )
-                .into());
-            }
-            other => other,
-        };
+        let checksums = slipway_github::asset_name_input(i, "checksums")?;
         let github = slipway_github::client_from_inputs(i, &action.commands)?;
-        let place = Workplace {
-            temp_base: action
-                .env
-                .path(slipway_runner::env::RUNNER_TEMP)
-                .filter(|p| p.is_dir())
-                .unwrap_or_else(std::env::temp_dir),
-            in_actions: action.commands.in_actions(),
-            poll: poll_interval(action),
-        };
+        let place = Workplace::from_env(&action.env, action.commands.in_actions());
         let draft = Draft {
             version,
             tag,
@@ -145,12 +125,4 @@ impl Request {
             place,
         })
     }
-}
-
-/// How long to wait between looks at another uploader's half-made asset: the retry unit
-/// (`SLIPWAY_RETRY_UNIT_MS` in tests), between 20 ms and 1 s.
-fn poll_interval(action: &Action) -> Duration {
-    slipway_github::retry_policy(&action.env)
-        .base_backoff
-        .clamp(Duration::from_millis(20), Duration::from_secs(1))
 }

@@ -1,9 +1,9 @@
 //! What a run did, as outputs and a step summary.
 
+use slipway_release::draft::ASSET_COLUMNS;
 use slipway_release::draft::assets::Status;
 use slipway_release::nightly::{Built, reason_text};
 use slipway_runner::Action;
-use slipway_runner::progress::human_bytes;
 
 fn bullets(lines: &[String]) -> String {
     lines
@@ -52,19 +52,7 @@ pub fn write(built: &Built, action: &mut Action) -> anyhow::Result<()> {
         3,
         &format!("{prefix}nightly: `{}` — {verb}{page}", drafted.tag),
     );
-    let rows: Vec<Vec<String>> = drafted
-        .outcomes
-        .iter()
-        .map(|o| {
-            vec![
-                format!("`{}`", o.file.name),
-                human_bytes(o.file.size),
-                format!("`{}`", o.file.sha256.as_deref().unwrap_or_default()),
-                o.status.word(built.dry_run).to_string(),
-            ]
-        })
-        .collect();
-    s.table(&["asset", "size", "sha256", "status"], &rows);
+    s.table(&ASSET_COLUMNS, &drafted.asset_rows());
     let kept: Vec<String> = built
         .builds
         .iter()

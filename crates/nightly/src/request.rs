@@ -1,7 +1,7 @@
 //! Inputs → a typed, validated [`Request`]: every input error (the GitHub client's included)
 //! before any file is read or any request is sent.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use slipway_github::GitHub;
 use slipway_release::draft::Workplace;
@@ -74,31 +74,11 @@ impl Request {
         }
         let keep_builds = i.parsed("keep-builds", parse_count)?.unwrap_or(30);
         let keep_days = i.parsed("keep-days", parse_count)?.unwrap_or(30);
-        let checksums = match i.string("checksums") {
-            Some(name) if slipway_github::github_asset_name(&name).is_empty() => {
-                return Err(i.invalid(
-                    "checksums",
-                    &name,
-                    "it is not a usable asset name\nhint: use a plain file name such as `SHA256SUMS`, or an empty value to turn the manifest off",
-                )
-                .into());
-            }
-            other => other,
-        };
+        let checksums = slipway_github::asset_name_input(i, "checksums")?;
         let index_dir = i.string("index-dir").map(std::path::PathBuf::from);
         let dry_run = i.bool("dry-run")?;
         let github = slipway_github::client_from_inputs(i, &action.commands)?;
-        let place = Workplace {
-            temp_base: action
-                .env
-                .path(slipway_runner::env::RUNNER_TEMP)
-                .filter(|p| p.is_dir())
-                .unwrap_or_else(std::env::temp_dir),
-            in_actions: action.commands.in_actions(),
-            poll: slipway_github::retry_policy(&action.env)
-                .base_backoff
-                .clamp(Duration::from_millis(20), Duration::from_secs(1)),
-        };
+        let place = Workplace::from_env(&action.env, action.commands.in_actions());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());

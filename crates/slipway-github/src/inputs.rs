@@ -22,6 +22,19 @@ pub const fn token_input(description: &'static str) -> InputSpec {
     InputSpec::secret("token", description).default("${{ github.token }}")
 }
 
+/// An input naming a release asset (`checksums`): `None` when empty (turned off); an error
+/// when GitHub's renaming would leave nothing of it.
+pub fn asset_name_input(inputs: &Inputs, name: &str) -> Result<Option<String>, InputError> {
+    match inputs.string(name) {
+        Some(value) if crate::github_asset_name(&value).is_empty() => Err(inputs.invalid(
+            name,
+            &value,
+            "it is not a usable asset name\nhint: use a plain file name such as `SHA256SUMS`, or an empty value to turn the manifest off",
+        )),
+        other => Ok(other),
+    }
+}
+
 /// Why a client could not be built from the inputs.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {

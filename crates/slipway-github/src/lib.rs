@@ -34,7 +34,8 @@ pub use client::{GitHub, MAX_PAGES};
 pub use config::{ClientConfig, DEFAULT_USER_AGENT};
 pub use error::{ApiFailure, GitHubError};
 pub use inputs::{
-    API_URL_INPUT, REPOSITORY_INPUT, SetupError, client_from_inputs, retry_policy, token_input,
+    API_URL_INPUT, REPOSITORY_INPUT, SetupError, asset_name_input, client_from_inputs,
+    retry_policy, token_input,
 };
 pub use models::{
     Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,

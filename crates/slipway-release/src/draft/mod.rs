@@ -71,6 +71,24 @@ pub struct Workplace {
     pub poll: Duration,
 }
 
+impl Workplace {
+    /// From the runner's environment: `RUNNER_TEMP` (else the system's temp directory), the
+    /// log style, and the poll interval: the retry unit (`SLIPWAY_RETRY_UNIT_MS` in tests),
+    /// between 20 ms and 1 s.
+    pub fn from_env(env: &slipway_runner::Env, in_actions: bool) -> Self {
+        Self {
+            temp_base: env
+                .path(slipway_runner::env::RUNNER_TEMP)
+                .filter(|p| p.is_dir())
+                .unwrap_or_else(std::env::temp_dir),
+            in_actions,
+            poll: slipway_github::retry_policy(env)
+                .base_backoff
+                .clamp(Duration::from_millis(20), Duration::from_secs(1)),
+        }
+    }
+}
+
 /// What draft-release did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
 pub struct Drafted {
@@ -93,6 +111,9 @@ pub struct Drafted {
     /// Every request the client retried.
     pub retries: Vec<RetryEvent>,
 }
+
+/// The columns of [`Drafted::asset_rows`].
+pub const ASSET_COLUMNS: [&str; 4] = ["asset", "size", "sha256", "status"];
 
 /// One entry of the `assets` output.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -126,6 +147,21 @@ impl Drafted {
             .collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         entries
+    }
+
+    /// The step summary's asset table: one row a file ([`ASSET_COLUMNS`]), in upload order.
+    pub fn asset_rows(&self) -> Vec<Vec<String>> {
+        self.outcomes
+            .iter()
+            .map(|o| {
+                vec![
+                    format!("`{}`", o.file.name),
+                    slipway_runner::progress::human_bytes(o.file.size),
+                    format!("`{}`", o.file.sha256.as_deref().unwrap_or_default()),
+                    o.status.word(self.dry_run).to_string(),
+                ]
+            })
+            .collect()
     }
 
     /// How many files ended in `status`.
