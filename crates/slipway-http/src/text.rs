@@ -90,25 +90,9 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// An epoch second as `2024-05-01 12:00:00 UTC` (days-to-civil conversion, proleptic Gregorian).
+/// An epoch second as `2024-05-01 12:00:00 UTC`.
 pub fn utc_time(epoch: u64) -> String {
-    let days = (epoch / 86_400) as i64;
-    let secs = epoch % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
+    slipway_time::Utc::from_unix(i64::try_from(epoch).unwrap_or(i64::MAX)).to_string()
 }
 
 /// The error and its causes on one line, wrappers that repeat their cause left out.

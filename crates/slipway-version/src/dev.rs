@@ -103,90 +103,11 @@ pub fn dev_number_from_time(iso: &str) -> Result<u64, VersionError> {
         hint: "a commit time looks like `2026-05-01T09:30:00+02:00` or `2026-05-01T07:30:00Z`"
             .to_string(),
     };
-    let s = iso.trim();
-    let num = |a: usize, b: usize| -> Result<i64, VersionError> {
-        let part = s.get(a..b).ok_or_else(|| bad("it is too short"))?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().map_err(|_| bad("a number is out of range"))
-        } else {
-            Err(bad("a digit was expected"))
-        }
-    };
-    let sep = |at: usize, allowed: &[u8]| {
-        s.as_bytes()
-            .get(at)
-            .is_some_and(|c| allowed.contains(&c.to_ascii_uppercase()))
-    };
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"T ") && sep(13, b":") && sep(16, b":")) {
-        return Err(bad("expected `YYYY-MM-DDTHH:MM:SS`"));
-    }
-    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return Err(bad("a field is out of range"));
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first() {
-                Some(b'+') => 1,
-                Some(b'-') => -1,
-                _ => return Err(bad("no `Z` or `±HH:MM` offset")),
-            };
-            let hm = rest[1..].replace(':', "");
-            if hm.len() != 4 || !hm.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad("the offset is not `±HH:MM`"));
-            }
-            let h: i64 = hm[..2].parse().unwrap_or(0);
-            let m: i64 = hm[2..].parse().unwrap_or(0);
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    let text = format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    );
-    text.parse().map_err(|_| bad("the year is out of range"))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let secs = slipway_time::parse_rfc3339(iso).map_err(bad)?;
+    slipway_time::Utc::from_unix(secs)
+        .digits()
+        .parse()
+        .map_err(|_| bad("the year is out of range"))
 }
 
 #[cfg(test)]

@@ -180,40 +180,7 @@ pub fn orphan_tags(
 /// Unix seconds of an RFC 3339 UTC time as GitHub writes it (`2026-12-01T12:34:56Z`, fractions
 /// and offsets accepted); `None` when it does not read.
 pub fn unix_seconds(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6 && matches!(rest.as_bytes()[0], b'+' | b'-') => {
-            let oh = rest.get(1..3)?.parse::<i64>().ok()?;
-            let om = rest.get(4..6)?.parse::<i64>().ok()?;
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-        _ => return None,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s - offset).ok()
+    u64::try_from(slipway_time::parse_rfc3339(text).ok()?).ok()
 }
 
 #[cfg(test)]
@@ -229,19 +196,9 @@ mod tests {
         .unwrap()
     }
 
-    /// `secs` as GitHub writes times; only whole days after 2026-01-01 are needed here.
+    /// `secs` as GitHub writes times.
     fn rfc3339(secs: u64) -> String {
-        let base = unix_seconds("2026-01-01T00:00:00Z").unwrap();
-        let days = (secs - base) / 86_400;
-        let rem = (secs - base) % 86_400;
-        assert!(days < 31, "the helper covers January 2026 only");
-        format!(
-            "2026-01-{:02}T{:02}:{:02}:{:02}Z",
-            days + 1,
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        slipway_time::Utc::from_unix(i64::try_from(secs).unwrap()).rfc3339()
     }
 
     #[test]
