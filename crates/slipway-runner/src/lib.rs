@@ -207,6 +207,13 @@ pub fn run_with_args(
     };
     let result = runtime.block_on(body(&mut action));
     let summary_file = action.env.path(env::GITHUB_STEP_SUMMARY);
+    if let Err(e) = &result
+        && summary_file.is_some()
+        && action.summary.as_str().is_empty()
+    {
+        // A run that stops before its report still says on the run's page what failed.
+        failure_summary(tool.name, e, &mut action);
+    }
     if !action.summary.as_str().is_empty()
         && let Err(e) = action.summary.write(summary_file.as_ref())
     {
@@ -221,4 +228,20 @@ pub fn run_with_args(
             ExitCode::FAILURE
         }
     }
+}
+
+/// The step summary of a run that failed before writing one: the error report, redacted and
+/// with long lines cut, as the log shows it.
+fn failure_summary(tool: &str, err: &anyhow::Error, action: &mut Action) {
+    let text = action
+        .commands
+        .redact(&report::Rendered::of(err).to_text())
+        .lines()
+        .map(quote::clip_line)
+        .collect::<Vec<_>>()
+        .join("\n");
+    action
+        .summary
+        .heading(3, &format!("{tool}: failed"))
+        .paragraph(&format!("```text\n{}\n```", text.replace("```", "'''")));
 }
