@@ -61,16 +61,7 @@ impl Request {
             }
             None => rendered,
         };
-        let files = i.list("files");
-        if files.is_empty() {
-            return Err(i
-                .invalid(
-                    "files",
-                    "",
-                    "no pattern given\nhint: list the files to attach, e.g. `files: dist/*`",
-                )
-                .into());
-        }
+        let files = i.required_list("files", "files: dist/*")?;
         let body_text = i.raw("body").filter(|b| !b.trim().is_empty());
         let body = match (body_text, i.string("body-path")) {
             (Some(_), Some(_)) => {

@@ -62,16 +62,7 @@ impl Request {
                 )
                 .into());
         }
-        let files = i.list("files");
-        if files.is_empty() {
-            return Err(i
-                .invalid(
-                    "files",
-                    "",
-                    "no pattern given\nhint: list the files to attach, e.g. `files: dist/*`",
-                )
-                .into());
-        }
+        let files = i.required_list("files", "files: dist/*")?;
         let keep_builds = i.parsed("keep-builds", parse_count)?.unwrap_or(30);
         let keep_days = i.parsed("keep-days", parse_count)?.unwrap_or(30);
         let checksums = slipway_github::asset_name_input(i, "checksums")?;

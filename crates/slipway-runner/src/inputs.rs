@@ -384,6 +384,20 @@ impl Inputs {
         self.raw(name).map(|v| split_list(&v)).unwrap_or_default()
     }
 
+    /// A list that must name something: empty is an error whose hint gives `example`
+    /// (e.g. `files: dist/*`).
+    pub fn required_list(&self, name: &str, example: &str) -> Result<Vec<String>, InputError> {
+        let list = self.list(name);
+        if list.is_empty() {
+            return Err(self.invalid(
+                name,
+                "",
+                format!("no pattern given\nhint: list the files to attach, e.g. `{example}`"),
+            ));
+        }
+        Ok(list)
+    }
+
     /// A secret value, masked with `::add-mask::` before anything else can print it.
     pub fn secret(&self, name: &str, commands: &Commands) -> Option<SecretString> {
         let value = self.string(name)?;

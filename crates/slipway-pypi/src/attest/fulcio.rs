@@ -3,14 +3,14 @@
 //! certificate's Fulcio extensions.
 
 use secrecy::{ExposeSecret, SecretString};
-use slipway_http::{Redirects, Request, Transport};
+use slipway_http::Transport;
 use url::Url;
 use x509_cert::Certificate;
 use x509_cert::der::Decode as _;
 use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
 
 use super::dsse::{EphemeralKey, b64, pem_der};
-use super::{AttestError, Identity, Service, endpoint};
+use super::{AttestError, Identity, Service, endpoint, post_json};
 
 /// Fulcio's OIDC issuer extension (v2, DER UTF8String).
 const OID_ISSUER: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
@@ -42,15 +42,7 @@ pub(crate) async fn certify(
         },
     })
     .to_string();
-    let answer = transport
-        .fetch(
-            &Request::post(url.clone())
-                .redirects(Redirects::None)
-                .bytes("application/json", body)
-                .cap(ANSWER_CAP),
-        )
-        .await
-        .map_err(|e| AttestError::unreachable(Service::Fulcio, transport, &url, &e))?;
+    let answer = post_json(transport, Service::Fulcio, &url, body, ANSWER_CAP).await?;
     if !answer.status.is_success() {
         return Err(AttestError::refused(
             Service::Fulcio,

@@ -288,6 +288,26 @@ impl AttestError {
     }
 }
 
+/// POSTs a JSON `body` that may carry a token to a Sigstore service: no redirect is followed,
+/// the answer is read to `cap`; a failure to reach it names the service.
+pub(crate) async fn post_json(
+    transport: &Transport,
+    service: Service,
+    url: &Url,
+    body: String,
+    cap: u64,
+) -> Result<slipway_http::Answer, AttestError> {
+    transport
+        .fetch(
+            &slipway_http::Request::post(url.clone())
+                .redirects(slipway_http::Redirects::None)
+                .bytes("application/json", body)
+                .cap(cap),
+        )
+        .await
+        .map_err(|e| AttestError::unreachable(service, transport, url, &e))
+}
+
 /// `path` below `base`'s path (a base may carry a path prefix, e.g. a private instance's).
 pub(crate) fn endpoint(base: &Url, path: &str) -> Url {
     let mut url = base.clone();

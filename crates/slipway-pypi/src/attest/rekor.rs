@@ -7,7 +7,7 @@ use slipway_http::{Redirects, Request, Transport};
 use url::Url;
 
 use super::dsse::{SignedStatement, b64};
-use super::{AttestError, Service, endpoint};
+use super::{AttestError, Service, endpoint, post_json};
 
 /// The bytes read of Rekor's answer.
 const ANSWER_CAP: u64 = 4 * 1024 * 1024;
@@ -43,15 +43,7 @@ pub(crate) async fn log(
     .to_string();
     let unreachable =
         |e: slipway_http::HttpError| AttestError::unreachable(Service::Rekor, transport, &url, &e);
-    let mut answer = transport
-        .fetch(
-            &Request::post(url.clone())
-                .redirects(Redirects::None)
-                .bytes("application/json", body)
-                .cap(ANSWER_CAP),
-        )
-        .await
-        .map_err(unreachable)?;
+    let mut answer = post_json(transport, Service::Rekor, &url, body, ANSWER_CAP).await?;
     if answer.status.as_u16() == 409 {
         let existing = answer
             .headers
