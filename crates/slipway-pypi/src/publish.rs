@@ -75,6 +75,8 @@ pub struct PublishRequest {
     pub sigstore: SigstoreUrls,
     /// The retry policy and time bounds of every request.
     pub patience: Patience,
+    /// How many files upload at once (after the first file of each release, which goes alone).
+    pub max_parallel: usize,
 }
 
 /// What happened to one file.
@@ -312,14 +314,21 @@ fn done_text(done: &[FileReport]) -> String {
 /// uploading then still finishes well inside the token's life.
 pub const TOKEN_RENEW_MARGIN: u64 = 5 * 60;
 
+/// The upload credentials and, for a minted token, when it expires (epoch seconds).
+struct Auth {
+    credentials: Option<Credentials>,
+    expires: Option<u64>,
+}
+
+/// One publish, shared by the uploads running side by side.
 struct Session<'a> {
     req: &'a PublishRequest,
     transport: Transport,
-    auth: Option<Credentials>,
-    /// When the trusted-publishing token expires (epoch seconds); `None` for an API token.
-    expires: Option<u64>,
+    /// Locked across a renewal, so files that find the token old wait for one fresh token.
+    auth: tokio::sync::Mutex<Auth>,
     commands: &'a Commands,
-    pages: BTreeMap<String, Vec<IndexFile>>,
+    /// Each project's index page, read once (again only to settle one file's fate).
+    pages: std::sync::Mutex<BTreeMap<String, Vec<IndexFile>>>,
 }
 
 /// Publishes the dists of `req.packages_dir` and returns what happened to each file.
@@ -402,13 +411,15 @@ pub async fn publish(
             "no `index-url` for this repository: files already on the index cannot be compared by hash before uploading",
         );
     }
-    let mut session = Session {
+    let session = Session {
         req,
         transport,
-        auth,
-        expires,
+        auth: tokio::sync::Mutex::new(Auth {
+            credentials: auth,
+            expires,
+        }),
         commands,
-        pages: BTreeMap::new(),
+        pages: std::sync::Mutex::new(BTreeMap::new()),
     };
     let mut report = PublishReport {
         files: Vec::new(),
@@ -416,32 +427,84 @@ pub async fn publish(
         index_url: req.index_url.clone(),
         attestations,
     };
-    for dist in &dists {
-        let status = session
-            .handle(dist)
-            .await
-            .map_err(|source| PublishError::Upload {
-                filename: dist.file.filename.clone(),
-                done: report.files.clone(),
-                source,
-            })?;
-        report.files.push(FileReport {
-            filename: dist.file.filename.clone(),
-            name: dist.name().to_string(),
-            version: dist.version().to_string(),
-            size: dist.hashes.size,
-            sha256: dist.hashes.sha256.clone(),
-            blake2_256: dist.hashes.blake2_256.clone(),
-            status,
-            project_url: project_url(
-                &req.repository_url,
-                req.index_url.as_ref(),
-                dist.name(),
-                dist.version(),
-            ),
-        });
+    let (firsts, rest) = first_of_each_release(&dists);
+    let mut ended: Vec<(usize, Result<FileStatus, UploadError>)> = Vec::new();
+    // The first file of each release goes alone: it creates the release on the index, its
+    // answer says whether the credentials and metadata are right, and it reads the project's
+    // page once for every file after it. The rest go `max_parallel` at a time.
+    for (batch, limit) in [(firsts, 1), (rest, req.max_parallel)] {
+        if ended.iter().any(|(_, r)| r.is_err()) {
+            break;
+        }
+        let ran = slipway_http::parallel::bounded(
+            batch.clone(),
+            limit,
+            |_, i| {
+                let (session, dist) = (&session, &dists[i]);
+                async move { session.handle(dist).await }
+            },
+            |k| {
+                tracing::warn!(
+                    "`{}` failed: no further upload starts, the ones running finish",
+                    dists[batch[k]].file.filename
+                );
+            },
+        )
+        .await;
+        ended.extend(
+            batch
+                .iter()
+                .zip(ran)
+                .filter_map(|(i, ran)| Some((*i, ran.started()?))),
+        );
     }
-    Ok(report)
+    ended.sort_by_key(|(i, _)| *i);
+    let mut failed = None;
+    for (i, result) in ended {
+        let dist = &dists[i];
+        match result {
+            Ok(status) => report.files.push(FileReport {
+                filename: dist.file.filename.clone(),
+                name: dist.name().to_string(),
+                version: dist.version().to_string(),
+                size: dist.hashes.size,
+                sha256: dist.hashes.sha256.clone(),
+                blake2_256: dist.hashes.blake2_256.clone(),
+                status,
+                project_url: project_url(
+                    &req.repository_url,
+                    req.index_url.as_ref(),
+                    dist.name(),
+                    dist.version(),
+                ),
+            }),
+            // The first failure (in the files' order) is the run's error; another one that
+            // ended beside it is logged.
+            Err(source) if failed.is_none() => failed = Some((dist, source)),
+            Err(other) => tracing::error!("`{}`: {other}", dist.file.filename),
+        }
+    }
+    match failed {
+        None => Ok(report),
+        Some((dist, source)) => Err(PublishError::Upload {
+            filename: dist.file.filename.clone(),
+            done: report.files,
+            source,
+        }),
+    }
+}
+
+/// The files' indices split into the first file of each release (project and version), in
+/// order, and all the others.
+fn first_of_each_release(dists: &[LocalDist]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = std::collections::BTreeSet::new();
+    (0..dists.len()).partition(|&i| {
+        let d = &dists[i];
+        seen.insert((
+            crate::metadata::normalize_name(d.name()),
+            d.version().to_string(),
+        ))
+    })
 }
 
 /// What an answer was, for the debug log (never the body, which may echo credentials).
@@ -470,32 +533,33 @@ enum OnIndex {
 }
 
 impl Session<'_> {
-    /// The credential for the upload URL's origin.
-    fn upload_credential(&self) -> Option<Credential> {
-        self.auth
-            .as_ref()
-            .map(|a| a.for_origin(&self.req.repository_url))
+    /// The upload credentials as they are now (a renewal may replace them).
+    async fn credentials(&self) -> Option<Credentials> {
+        self.auth.lock().await.credentials.clone()
     }
 
     /// The credential for index reads: the upload credential, sent only when the index is on
     /// the upload URL's origin (the transport keeps it off every other origin, file URLs
     /// included); the index's own credentials when `index-url` carries them.
-    fn index_credential(&self) -> Option<Credential> {
+    async fn index_credential(&self) -> Option<Credential> {
         let index = self.req.index_url.as_ref()?;
         if let Some(own) = &self.req.index_auth {
             return Some(own.for_origin(index));
         }
         if same_origin(index, &self.req.repository_url) {
-            self.upload_credential()
+            self.credentials()
+                .await
+                .map(|c| c.for_origin(&self.req.repository_url))
         } else {
             None
         }
     }
 
-    /// Renews a trusted-publishing token that is close to expiry (between files, so a long
-    /// release never outlives its token).
-    async fn renew_token(&mut self) -> Result<(), UploadError> {
-        let Some(expires) = self.expires else {
+    /// Renews a trusted-publishing token that is close to expiry (before each file, so a long
+    /// release never outlives its token; files that find it old together get one new token).
+    async fn renew_token(&self) -> Result<(), UploadError> {
+        let mut auth = self.auth.lock().await;
+        let Some(expires) = auth.expires else {
             return Ok(());
         };
         let now = slipway_http::retry::now_epoch();
@@ -519,44 +583,54 @@ impl Session<'_> {
             password: minted.token,
         };
         c.register(self.commands);
-        self.auth = Some(c);
-        self.expires = Some(minted.expires);
+        auth.credentials = Some(c);
+        auth.expires = Some(minted.expires);
         Ok(())
     }
 
     /// Reads (or re-reads, with `fresh`) the project's page, retrying transient errors.
-    async fn lookup(&mut self, dist: &LocalDist, fresh: bool) -> Result<OnIndex, IndexError> {
+    async fn lookup(&self, dist: &LocalDist, fresh: bool) -> Result<OnIndex, IndexError> {
         let Some(index) = self.req.index_url.clone() else {
             return Ok(OnIndex::Absent);
         };
         let key = crate::metadata::normalize_name(dist.name());
-        if fresh || !self.pages.contains_key(&key) {
-            tracing::debug!(
-                "GET the index page of `{}` under {}",
-                dist.name(),
-                self.transport.show(&index)
-            );
-            let page = project_files(
-                &self.transport,
-                &index,
-                dist.name(),
-                self.index_credential(),
-            )
-            .await?;
-            if let Some(to) = &page.redirected_to {
-                self.commands.notice(&format!(
-                    "the index redirects `{}` to another host (`{to}`): taken as not on this index",
-                    dist.name()
-                ));
+        let known = self.pages().get(&key).map(|files| {
+            files
+                .iter()
+                .find(|f| f.filename == dist.file.filename)
+                .cloned()
+        });
+        let file = match known {
+            Some(file) if !fresh => file,
+            _ => {
+                tracing::debug!(
+                    "GET the index page of `{}` under {}",
+                    dist.name(),
+                    self.transport.show(&index)
+                );
+                let page = project_files(
+                    &self.transport,
+                    &index,
+                    dist.name(),
+                    self.index_credential().await,
+                )
+                .await?;
+                if let Some(to) = &page.redirected_to {
+                    self.commands.notice(&format!(
+                        "the index redirects `{}` to another host (`{to}`): taken as not on this index",
+                        dist.name()
+                    ));
+                }
+                let file = page
+                    .files
+                    .iter()
+                    .find(|f| f.filename == dist.file.filename)
+                    .cloned();
+                self.pages().insert(key, page.files);
+                file
             }
-            let files = page.files;
-            self.pages.insert(key.clone(), files);
-        }
-        let Some(file) = self.pages[&key]
-            .iter()
-            .find(|f| f.filename == dist.file.filename)
-            .cloned()
-        else {
+        };
+        let Some(file) = file else {
             return Ok(OnIndex::Absent);
         };
         let sha256 = match file.sha256 {
@@ -564,7 +638,7 @@ impl Session<'_> {
             None => {
                 // The credential goes only to the index's own origin, never to a file URL the
                 // page names on another host.
-                let credential = self.index_credential();
+                let credential = self.index_credential().await;
                 match download_sha256(&self.transport, &file.url, credential, dist.hashes.size)
                     .await?
                 {
@@ -578,6 +652,12 @@ impl Session<'_> {
         } else {
             OnIndex::Other(sha256)
         })
+    }
+
+    fn pages(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<IndexFile>>> {
+        self.pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn longer(dist: &LocalDist) -> UploadError {
@@ -607,7 +687,7 @@ impl Session<'_> {
         }
     }
 
-    async fn handle(&mut self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
+    async fn handle(&self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
         match self.lookup(dist, false).await? {
             OnIndex::Same => return self.existing(dist),
             OnIndex::Other(sha) => return Err(Self::mismatch(dist, sha)),
@@ -644,11 +724,7 @@ impl Session<'_> {
         self.upload(dist, &form).await
     }
 
-    async fn upload(
-        &mut self,
-        dist: &LocalDist,
-        form: &UploadForm,
-    ) -> Result<FileStatus, UploadError> {
+    async fn upload(&self, dist: &LocalDist, form: &UploadForm) -> Result<FileStatus, UploadError> {
         let mut url = self.req.repository_url.clone();
         let mut attempt = 1;
         let mut redirects = 0;
@@ -660,7 +736,7 @@ impl Session<'_> {
                 form.size,
                 crate::dists::describe_form(&form.fields)
             );
-            let credential = self.auth.as_ref().map(|a| a.for_origin(&url));
+            let credential = self.credentials().await.map(|a| a.for_origin(&url));
             let (answer, outcome) = send(&self.transport, &url, form, credential)
                 .await
                 .map_err(|source| UploadError::Io {
