@@ -1,4 +1,5 @@
-"""slipway's benchmark: publishing vs twine and uv, release assets vs curl, start-up, memory.
+"""slipway's benchmark: publishing vs twine and uv, release assets vs curl, start-up, memory,
+and the same over a throttled network (the WAN case: bench/wan.py).
 
 Started by `bench/run`, which builds what it needs first. Prints a markdown table and writes the
 figures as JSON. With --tiny the sizes are divided by about 100 and runs are fewer: the command
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 
 from cases import Bench  # noqa: E402
+from wan import Wan  # noqa: E402
 from measure import Runner  # noqa: E402
 from report import judge, table  # noqa: E402
 
@@ -30,13 +32,16 @@ FULL = {
     "asset_small": 8 * MB, "asset_count": 30, "asset_big": 512 * MB,
     # 4 x 240 MiB stays under waitress's 1 GiB request limit (pypiserver's HTTP server).
     "growth": 240 * MIB,
-    "repeats": 5, "big_repeats": 3, "startup_runs": 50,
+    "repeats": 5, "big_repeats": 3, "asset_repeats": 7, "startup_runs": 50,
+    # The WAN case: 40 wheels/assets of 10 MB over 25 MB/s and 40 ms per connection.
+    "wan_count": 40, "wan_size": 10 * MB, "wan_rate": 25 * MB, "wan_rtt": 0.040, "wan_repeats": 3,
 }
 TINY = {
     "wheel_small": 20_000, "wheel_count": 20, "wheel_big": 2_560_000,
     "asset_small": 80_000, "asset_count": 30, "asset_big": 5_120_000,
     "growth": 2_560_000,
-    "repeats": 1, "big_repeats": 1, "startup_runs": 5,
+    "repeats": 1, "big_repeats": 1, "asset_repeats": 1, "startup_runs": 5,
+    "wan_count": 8, "wan_size": 100_000, "wan_rate": 25 * MB, "wan_rtt": 0.040, "wan_repeats": 1,
 }
 
 
@@ -44,7 +49,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     p.add_argument("--tiny", action="store_true", help="sizes divided by ~100, fewer runs, nothing judged")
     p.add_argument("--out", default=None, help="where the JSON goes (default: bench/results.json)")
-    p.add_argument("--only", default="publishing,assets,startup,growth",
+    p.add_argument("--only", default="publishing,assets,startup,growth,wan",
                    help="comma-separated cases to run (default: all)")
     p.add_argument("--repeats", type=int, default=None, help="runs per client for the small-file cases")
     p.add_argument("--bindir", required=True, help="directory of the static release binaries")
@@ -100,8 +105,9 @@ def main(argv):
     cases = [
         ("startup", lambda: bench.startup(sizes["startup_runs"])),
         ("publishing", lambda: bench.publishing(sizes, sizes["repeats"])),
-        ("assets", lambda: bench.assets(sizes, sizes["big_repeats"])),
+        ("assets", lambda: bench.assets(sizes, sizes["asset_repeats"])),
         ("growth", lambda: bench.growth(sizes, sizes["big_repeats"])),
+        ("wan", lambda: Wan(bench, sizes["wan_rate"], sizes["wan_rtt"]).run(sizes, sizes["wan_repeats"])),
     ]
     for name, case in cases:
         if name in only:

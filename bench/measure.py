@@ -77,4 +77,7 @@ def median_of(samples):
         "peak_rss_mib": statistics.median(s.maxrss_kib for s in samples) / 1024,
         "max_peak_rss_mib": max(s.maxrss_kib for s in samples) / 1024,
         "each_wall_s": [round(s.wall_s, 4) for s in samples],
+        # (slowest - fastest) / median: how far one run can be from the figure kept.
+        "spread": (max(s.wall_s for s in samples) - min(s.wall_s for s in samples))
+        / statistics.median(s.wall_s for s in samples),
     }

@@ -1,4 +1,4 @@
-"""The markdown table and the targets of issue 7, judged from one run's figures."""
+"""The markdown table and the targets of issues 7 and 17, judged from one run's figures."""
 
 RSS_LIMIT_MIB = 64
 GROWTH_LIMIT = 1.10
@@ -35,6 +35,22 @@ def judge(r, judged):
             rss = a[way]["slipway"]["max_peak_rss_mib"]
             t.append(_target(f"asset {way} peak RSS", rss, RSS_LIMIT_MIB, rss <= RSS_LIMIT_MIB,
                              judged, "MiB"))
+    w = r.get("wan")
+    if w:
+        p = w["publishing"]
+        for peer, limit in [("twine", 0.4), ("uv", 0.5)]:
+            ratio = p[f"ratio_wall_slipway_{peer}"]
+            t.append(_target(f"WAN publishing wall time / {peer}", ratio, limit, ratio <= limit,
+                             judged, "x"))
+        for way, tool in [("upload", "draft-release"), ("download", "fetch-assets")]:
+            ratio = w["assets"][way]["ratio_wall_slipway_curl"]
+            t.append(_target(f"WAN {tool} wall time / sequential curl", ratio, 0.5, ratio <= 0.5,
+                             judged, "x"))
+        for what, m in [("publishing", p["slipway"]), ("upload", w["assets"]["upload"]["slipway"]),
+                        ("download", w["assets"]["download"]["slipway"])]:
+            rss = m["max_peak_rss_mib"]
+            t.append(_target(f"WAN {what} peak RSS", rss, RSS_LIMIT_MIB, rss <= RSS_LIMIT_MIB,
+                             judged, "MiB"))
     g = r.get("growth")
     if g:
         for way in ["publish", "upload", "download"]:
@@ -66,7 +82,8 @@ def _f(x, digits=2):
 def _client_rows(rows, what, data, clients, extra=None):
     for c in clients:
         m = data[c]
-        cells = [what, c, _f(m["wall_s"], 3), _f(m["cpu_s"], 3), _f(m["peak_rss_mib"], 1)]
+        spread = f" ±{m['spread'] * 50:.0f}%" if m.get("spread") else ""
+        cells = [what, c, _f(m["wall_s"], 3) + spread, _f(m["cpu_s"], 3), _f(m["peak_rss_mib"], 1)]
         cells.append(_f(m["mb_per_s"], 0) if "mb_per_s" in m else "")
         cells.append(extra(c) if extra else "")
         rows.append("| " + " | ".join(cells) + " |")
@@ -77,7 +94,7 @@ def table(r):
     mib = 1024 * 1024
     lines = [f"## slipway benchmark ({r['mode']} mode, {r['machine']['cpus']} CPUs; "
              f"medians; launcher RSS floor {r['baseline_rss_kib'] / 1024:.1f} MiB)", ""]
-    lines += ["| case | client | wall s | CPU s | peak RSS MiB | MB/s | ratio |",
+    lines += ["| case | client | wall s (± half the spread) | CPU s | peak RSS MiB | MB/s | ratio |",
               "|---|---|---|---|---|---|---|"]
     p = r.get("publishing")
     if p:
@@ -93,6 +110,25 @@ def table(r):
             d = a[way]
             what = f"asset {way} {a['files']} files, {a['bytes'] / 1e6:.0f} MB ({d['slipway']['runs']} runs)"
             ratio = f"{d['ratio_throughput_slipway_curl']:.2f}x curl"
+            _client_rows(lines, what, d, ["slipway", "curl"],
+                         lambda c, ratio=ratio: ratio if c == "slipway" else "")
+    w = r.get("wan")
+    if w:
+        link = f"{w['link']['mb_per_s_per_connection']:.0f} MB/s, {w['link']['rtt_ms']:.0f} ms"
+        p = w["publishing"]
+        what = (f"WAN ({link}): publish {p['files']} wheels, {p['bytes'] / 1e6:.0f} MB "
+                f"({p['slipway']['runs']} runs)")
+        ratios = {"slipway": f"{p['ratio_wall_slipway_twine']:.2f}x twine, "
+                             f"{p['ratio_wall_slipway_uv']:.2f}x uv, "
+                             f"{p['ratio_wall_slipway_curl']:.2f}x curl"}
+        ratios["curl"] = "one file after another"
+        _client_rows(lines, what, p, ["slipway", "twine", "uv", "curl"],
+                     lambda c: ratios.get(c, ""))
+        for way in ["upload", "download"]:
+            d = w["assets"][way]
+            what = (f"WAN ({link}): asset {way} {w['assets']['files']} files, "
+                    f"{w['assets']['bytes'] / 1e6:.0f} MB ({d['slipway']['runs']} runs)")
+            ratio = f"{d['ratio_wall_slipway_curl']:.2f}x curl's time"
             _client_rows(lines, what, d, ["slipway", "curl"],
                          lambda c, ratio=ratio: ratio if c == "slipway" else "")
     g = r.get("growth")
@@ -120,7 +156,7 @@ def table(r):
         lines += ["", "| binary | size MB | stripped MB |", "|---|---|---|"]
         for name, b in s["binaries"].items():
             lines.append(f"| `{name}` | {b['bytes'] / 1e6:.2f} | {b['stripped_bytes'] / 1e6:.2f} |")
-    lines += ["", "Targets (issue 7):", "", "| target | value | limit | met |", "|---|---|---|---|"]
+    lines += ["", "Targets (issues 7 and 17):", "", "| target | value | limit | met |", "|---|---|---|---|"]
     for t in r["targets"]:
         met = {True: "yes", False: "**no**", None: "not judged (tiny)"}[t["met"]]
         lines.append(f"| {t['target']} | {t['value']} {t['unit']} | {t['limit']} {t['unit']} | {met} |")

@@ -124,3 +124,20 @@ def asset_files(directory, small_size, small_count, big_size):
 def total_size(paths):
     """The sum of the files' sizes in bytes."""
     return sum(os.path.getsize(p) for p in paths)
+
+
+# With Windows and more Linux/macOS targets: 5 x 8 = 40 wheels, a big compiled release.
+MORE_PLATFORMS = PLATFORMS + [
+    "musllinux_1_2_aarch64",
+    "macosx_10_12_x86_64",
+    "win_amd64",
+    "win_arm64",
+]
+
+
+def many_wheels(directory, count, size):
+    """`count` (at most 40) platform wheels of `size` bytes each, as one version of a compiled
+    project ships them."""
+    os.makedirs(directory, exist_ok=True)
+    tags = [f"{py}-{py}-{plat}" for py in PYTHONS for plat in MORE_PLATFORMS][:count]
+    return [write_wheel(directory, "slipway-bench", tag, size) for tag in tags]

@@ -1,0 +1,134 @@
+"""The WAN case: many files over a throttled network, where users actually wait.
+
+Every client talks to its server through `throttle.Throttle` (a bandwidth cap and a round-trip
+delay per TCP connection, on loopback). Publishing: `count` wheels of `size` bytes by pypi-publish,
+twine, uv publish and curl (one file after another, the sequential floor) to a fresh pypiserver.
+Release assets: the same number of files uploaded by draft-release and curl, and downloaded by
+fetch-assets and curl, against the fake GitHub whose answers point at the proxy (so uploads,
+API calls and the storage redirect all cross it). Downloads land in tmpfs so the disk's page
+cache does not decide the figure. Same rotating-order repeats as the other cases.
+"""
+
+import os
+import shutil
+
+from cases import rotate, fast_scratch
+from measure import median_of
+from servers import PyPIServer, FakeGitHub
+from throttle import Throttle
+from wheels import asset_files, many_wheels, total_size
+
+
+class _Behind:
+    """pypiserver as its clients see it through the proxy."""
+
+    def __init__(self, server, port):
+        self.url = f"http://127.0.0.1:{port}/"
+        self.simple = f"{self.url}simple/"
+        self.server = server
+
+
+def _port(url):
+    return int(url.rstrip("/").rsplit(":", 1)[1].split("/")[0])
+
+
+class Wan:
+    """The WAN case on top of a `cases.Bench` (its runner, binaries and argv builders)."""
+
+    def __init__(self, bench, rate, rtt):
+        self.bench = bench
+        self.rate = rate
+        self.rtt = rtt
+
+    def _publish_once(self, client, dist, files, label):
+        b = self.bench
+        with Throttle(self.rate, self.rtt) as proxy, PyPIServer(b.venv, b.work) as server:
+            port = proxy.listen()
+            proxy.forward(port, _port(server.url))
+            argv, env = b._publish_argv(client, _Behind(server, port), dist, files)
+            sample = b.runner.run(label, argv, env=env, cwd=b.work)
+            want = sorted(os.path.basename(f) for f in files)
+            if server.files() != want:
+                raise RuntimeError(f"{client} left {server.files()} on the index, expected {want}")
+            sample.connections = proxy.connections
+        return sample
+
+    def publishing(self, sizes, repeats):
+        """`wan_count` wheels of `wan_size` published by each client through the proxy."""
+        b = self.bench
+        dist = b.scratch("wan-dist-")
+        files = many_wheels(dist, sizes["wan_count"], sizes["wan_size"])
+        clients = ["slipway", "twine", "uv", "curl"]
+        samples = {c: [] for c in clients}
+        connections = {}
+        for i in range(repeats):
+            for c in rotate(clients, i):
+                b.log(f"wan publishing: {c}, run {i + 1}/{repeats}")
+                s = self._publish_once(c, dist, files, f"wan-publish-{c}-{i}")
+                samples[c].append(s)
+                connections[c] = s.connections
+        out = {"files": len(files), "bytes": total_size(files)}
+        shutil.rmtree(dist, ignore_errors=True)
+        for c in clients:
+            out[c] = median_of(samples[c])
+            out[c]["connections"] = connections[c]
+            out[c]["mb_per_s"] = out["bytes"] / 1e6 / out[c]["wall_s"]
+        for peer in ["twine", "uv", "curl"]:
+            out[f"ratio_wall_slipway_{peer}"] = out["slipway"]["wall_s"] / out[peer]["wall_s"]
+        return out
+
+    def _assets_round(self, files, src_dir, i):
+        b = self.bench
+        samples = {}
+        with Throttle(self.rate, self.rtt) as proxy:
+            ports = [proxy.listen() for _ in range(3)]
+            public = [f"http://127.0.0.1:{p}" for p in ports]
+            with FakeGitHub(b.fake_bin, b.work, public_urls=public) as fake:
+                for port, bound in zip(ports, fake.bound):
+                    proxy.forward(port, _port(bound))
+                glob = os.path.join(src_dir, "*")
+                uploads = {
+                    "slipway": lambda: b._draft_release(fake, "v1.0.0", glob, f"wan-up-slipway-{i}"),
+                    "curl": lambda: b._curl_upload(fake, "v9.0.0", files, f"wan-up-curl-{i}"),
+                }
+                for who in rotate(["slipway", "curl"], i):
+                    b.log(f"wan assets: upload by {who}, run {i + 1}")
+                    samples[("upload", who)] = uploads[who]()
+                for who in rotate(["slipway", "curl"], i):
+                    b.log(f"wan assets: download by {who}, run {i + 1}")
+                    out_dir = fast_scratch(b.work, "download-")
+                    if who == "slipway":
+                        s = b._fetch_assets(fake, "v1.0.0", out_dir, f"wan-down-slipway-{i}")
+                    else:
+                        s = b._curl_download(fake, "v9.0.0", out_dir, f"wan-down-curl-{i}")
+                    b._check_download(files, out_dir, who)
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                    samples[("download", who)] = s
+        return samples
+
+    def assets(self, sizes, repeats):
+        """`wan_count` files of `wan_size` uploaded and downloaded through the proxy."""
+        b = self.bench
+        src = b.scratch("wan-assets-")
+        files = asset_files(src, sizes["wan_size"], sizes["wan_count"] - 1, sizes["wan_size"])
+        runs = [self._assets_round(files, src, i) for i in range(repeats)]
+        total = total_size(files)
+        shutil.rmtree(src, ignore_errors=True)
+        out = {"files": len(files), "bytes": total}
+        for way in ["upload", "download"]:
+            row = {}
+            for who in ["slipway", "curl"]:
+                m = median_of([r[(way, who)] for r in runs])
+                m["mb_per_s"] = total / 1e6 / m["wall_s"]
+                row[who] = m
+            row["ratio_wall_slipway_curl"] = row["slipway"]["wall_s"] / row["curl"]["wall_s"]
+            out[way] = row
+        return out
+
+    def run(self, sizes, repeats):
+        """Both WAN cases, with the link they ran over."""
+        return {
+            "link": {"mb_per_s_per_connection": self.rate / 1e6, "rtt_ms": self.rtt * 1000},
+            "publishing": self.publishing(sizes, repeats),
+            "assets": self.assets(sizes, repeats),
+        }
