@@ -19,6 +19,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::Unexpected => return not_found(),
         K::RateLimit => return rate_limit(ctx),
         K::Admin => return admin(ctx),
+        k if super::issues::handles(k) => return super::issues::dispatch(ctx, body).await,
         _ => {}
     }
     if !ctx.repo_known() {
@@ -70,7 +71,7 @@ async fn read_json(body: Body) -> Result<Value, Response> {
 }
 
 /// Answers one page of `items` with GitHub's `Link` header (`per_page` default 30, max 100).
-fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
+pub(super) fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
     let per_page = ctx
         .param("per_page")
         .and_then(|v| v.parse::<usize>().ok())
