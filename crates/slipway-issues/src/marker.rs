@@ -1,0 +1,136 @@
+//! The hidden markers: HTML comments in issue bodies and comments that say which test (and
+//! context) an issue is for, or which run attempt wrote a comment. Values are percent-encoded
+//! (only ASCII letters, digits, `.`, `_` and `~` stay as they are), so no test name can end the
+//! comment (`-->`, `--!>`) or forge another field.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// Every marker starts with this.
+pub const PREFIX: &str = "<!-- slipway-test-issues ";
+const SUFFIX: &str = " -->";
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'~');
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
+/// What an issue is for: one test in one context, or the summary of a context's run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// One test (`context`, test id).
+    Test {
+        /// The context (job, matrix cell).
+        context: String,
+        /// The test id (`classname::name`).
+        test: String,
+    },
+    /// The summary issue of a context (more failing tests than `max-issues`).
+    Summary {
+        /// The context.
+        context: String,
+    },
+}
+
+impl Key {
+    /// The hidden marker for an issue body.
+    pub fn marker(&self) -> String {
+        match self {
+            Self::Test { context, test } => {
+                format!("{PREFIX}context={} test={}{SUFFIX}", enc(context), enc(test))
+            }
+            Self::Summary { context } => format!("{PREFIX}context={} summary=1{SUFFIX}", enc(context)),
+        }
+    }
+
+    /// The key in the first marker of `body`, if it has one.
+    pub fn from_body(body: &str) -> Option<Self> {
+        let fields = fields(body)?;
+        let context = field(&fields, "context")?;
+        if let Some(test) = field(&fields, "test") {
+            return Some(Self::Test { context, test });
+        }
+        field(&fields, "summary").map(|_| Self::Summary { context })
+    }
+}
+
+/// What a run attempt wrote: the marker each comment (and each new issue's body) carries, so
+/// that the same attempt run again adds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMark {
+    /// `{run id}.{attempt}`.
+    pub run: String,
+    /// What the comment said: `failed`, `passed`, `flaky`, `summary`, `duplicate`.
+    pub outcome: String,
+}
+
+impl RunMark {
+    /// The marker text.
+    pub fn marker(&self) -> String {
+        format!("{PREFIX}run={} outcome={}{SUFFIX}", enc(&self.run), enc(&self.outcome))
+    }
+
+    /// Every run mark in `text`, in order.
+    pub fn all_in(text: &str) -> Vec<Self> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find(PREFIX) {
+            let after = &rest[start + PREFIX.len()..];
+            let Some(end) = after.find(SUFFIX) else { break };
+            let fields = parse_fields(&after[..end]);
+            if let (Some(run), Some(outcome)) = (field(&fields, "run"), field(&fields, "outcome")) {
+                out.push(Self { run, outcome });
+            }
+            rest = &after[end..];
+        }
+        out
+    }
+}
+
+fn fields(body: &str) -> Option<Vec<(String, String)>> {
+    let start = body.find(PREFIX)? + PREFIX.len();
+    let end = body[start..].find(SUFFIX)? + start;
+    Some(parse_fields(&body[start..end]))
+}
+
+fn parse_fields(text: &str) -> Vec<(String, String)> {
+    text.split(' ')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn field(fields: &[(String, String)], name: &str) -> Option<String> {
+    let raw = fields.iter().find(|(k, _)| k == name)?;
+    percent_decode_str(&raw.1).decode_utf8().ok().map(|c| c.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_round_trip_and_cannot_end_the_comment() {
+        for test in [
+            "t::a --> <b>",
+            "t::x --!> y",
+            "t::a test=other context=x",
+            "t::ü 🎉 `code` @octocat [l](http://x)",
+            "",
+        ] {
+            let key = Key::Test {
+                context: "tests (3.12, ubuntu) -->".into(),
+                test: test.into(),
+            };
+            let m = key.marker();
+            assert_eq!(m.matches("-->").count(), 1, "{m}");
+            assert!(!m[..m.len() - 4].contains('>') && !m.contains("--!"), "{m}");
+            assert_eq!(Key::from_body(&format!("intro\n{m}\nrest")), Some(key));
+        }
+        let s = Key::Summary { context: "c".into() };
+        assert_eq!(Key::from_body(&s.marker()), Some(s));
+        assert_eq!(Key::from_body("no marker"), None);
+        let r = RunMark { run: "12.1".into(), outcome: "failed".into() };
+        let text = format!("{}\nx {}", r.marker(), Key::Summary { context: "c".into() }.marker());
+        assert_eq!(RunMark::all_in(&text), vec![r]);
+    }
+}
