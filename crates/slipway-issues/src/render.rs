@@ -257,13 +257,17 @@ pub fn duplicate_comment(mark: &RunMark, original: u64) -> String {
 /// The summary issue's body: every failing test of the run, as many as fit.
 pub fn summary_body(settings: &Settings, key: &Key, failing: &[&TestResult]) -> String {
     let head = format!(
-        "{}\n{} tests failed in context {}, {}: more than `max-issues` ({}), so they are listed here instead of one issue each. This issue is updated by the next run with that many failures, and closed{} when a run has fewer.\n\n",
+        "{}\n{} tests failed in context {}, {}: more than `max-issues` ({}), so they are listed here instead of one issue each. This issue is updated by the next run with that many failures{}.\n\n",
         key.marker(),
         failing.len(),
         code_span(&settings.context, 300),
         settings.run.where_line(),
         settings.max_issues,
-        if settings.close_on_pass { "" } else { " (with `close-on-pass`)" },
+        if settings.close_on_pass {
+            ", and closed when a run has fewer"
+        } else {
+            ""
+        },
     );
     let mut body = head;
     for (i, t) in failing.iter().enumerate() {

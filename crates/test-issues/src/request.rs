@@ -46,7 +46,16 @@ impl Request {
     /// input and the value, or the report file.
     pub fn from_action(action: &Action) -> anyhow::Result<Self> {
         let i = &action.inputs;
-        let patterns = i.required_list("reports", "reports: **/junit*.xml")?;
+        let patterns = i.list("reports");
+        if patterns.is_empty() {
+            return Err(i
+                .invalid(
+                    "reports",
+                    "",
+                    "no pattern given\nhint: list the JUnit XML reports to read, e.g. `reports: **/junit*.xml` (pytest writes one with `--junitxml=junit.xml`)",
+                )
+                .into());
+        }
         let context = i.string("context").unwrap_or_default();
         let context = if context.is_empty() {
             action.context.job.clone().unwrap_or_else(|| "tests".into())
