@@ -210,10 +210,7 @@ impl GitHub {
     }
 
     /// Every comment on an issue, oldest first, all pages.
-    pub async fn list_issue_comments(
-        &self,
-        number: u64,
-    ) -> Result<Vec<IssueComment>, GitHubError> {
+    pub async fn list_issue_comments(&self, number: u64) -> Result<Vec<IssueComment>, GitHubError> {
         self.get_pages(self.repo_url(&format!("/issues/{number}/comments"))?)
             .await
     }

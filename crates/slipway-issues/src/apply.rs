@@ -166,7 +166,11 @@ impl Run<'_> {
                 if matches!(test.outcome, Outcome::Flaky(_)) {
                     labels.push(s.flaky_label.clone());
                 }
-                let prefix = if word == "flaky" { "Flaky test: " } else { "Failing test: " };
+                let prefix = if word == "flaky" {
+                    "Flaky test: "
+                } else {
+                    "Failing test: "
+                };
                 let new = NewIssue {
                     title: render::title(prefix, &test.id.to_string()),
                     body: render::issue_body(s, &item.key, test, &mark),
@@ -341,8 +345,11 @@ impl Run<'_> {
             }
             (SummaryStep::Close { .. }, Some(e)) => {
                 if !self.seen(&e).await? {
-                    self.comment(e.number, &render::summary_over_comment(s, &mark, plan.failed))
-                        .await?;
+                    self.comment(
+                        e.number,
+                        &render::summary_over_comment(s, &mark, plan.failed),
+                    )
+                    .await?;
                 }
                 self.set_state(e.number, IssueState::Closed, StateReason::Completed)
                     .await?;
@@ -354,7 +361,10 @@ impl Run<'_> {
     }
 
     /// Closes open duplicates of a key as `duplicate` of the original (lowest number).
-    async fn close_duplicates(&mut self, duplicates: &[(Existing, u64)]) -> Result<(), IssuesError> {
+    async fn close_duplicates(
+        &mut self,
+        duplicates: &[(Existing, u64)],
+    ) -> Result<(), IssuesError> {
         for (dup, original) in duplicates {
             if self.settings.dry_run {
                 self.done.notes.push(format!(

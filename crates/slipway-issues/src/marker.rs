@@ -36,9 +36,15 @@ impl Key {
     pub fn marker(&self) -> String {
         match self {
             Self::Test { context, test } => {
-                format!("{PREFIX}context={} test={}{SUFFIX}", enc(context), enc(test))
+                format!(
+                    "{PREFIX}context={} test={}{SUFFIX}",
+                    enc(context),
+                    enc(test)
+                )
             }
-            Self::Summary { context } => format!("{PREFIX}context={} summary=1{SUFFIX}", enc(context)),
+            Self::Summary { context } => {
+                format!("{PREFIX}context={} summary=1{SUFFIX}", enc(context))
+            }
         }
     }
 
@@ -66,7 +72,11 @@ pub struct RunMark {
 impl RunMark {
     /// The marker text.
     pub fn marker(&self) -> String {
-        format!("{PREFIX}run={} outcome={}{SUFFIX}", enc(&self.run), enc(&self.outcome))
+        format!(
+            "{PREFIX}run={} outcome={}{SUFFIX}",
+            enc(&self.run),
+            enc(&self.outcome)
+        )
     }
 
     /// Every run mark in `text`, in order.
@@ -101,7 +111,10 @@ fn parse_fields(text: &str) -> Vec<(String, String)> {
 
 fn field(fields: &[(String, String)], name: &str) -> Option<String> {
     let raw = fields.iter().find(|(k, _)| k == name)?;
-    percent_decode_str(&raw.1).decode_utf8().ok().map(|c| c.into_owned())
+    percent_decode_str(&raw.1)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 #[cfg(test)]
@@ -126,11 +139,23 @@ mod tests {
             assert!(!m[..m.len() - 4].contains('>') && !m.contains("--!"), "{m}");
             assert_eq!(Key::from_body(&format!("intro\n{m}\nrest")), Some(key));
         }
-        let s = Key::Summary { context: "c".into() };
+        let s = Key::Summary {
+            context: "c".into(),
+        };
         assert_eq!(Key::from_body(&s.marker()), Some(s));
         assert_eq!(Key::from_body("no marker"), None);
-        let r = RunMark { run: "12.1".into(), outcome: "failed".into() };
-        let text = format!("{}\nx {}", r.marker(), Key::Summary { context: "c".into() }.marker());
+        let r = RunMark {
+            run: "12.1".into(),
+            outcome: "failed".into(),
+        };
+        let text = format!(
+            "{}\nx {}",
+            r.marker(),
+            Key::Summary {
+                context: "c".into()
+            }
+            .marker()
+        );
         assert_eq!(RunMark::all_in(&text), vec![r]);
     }
 }

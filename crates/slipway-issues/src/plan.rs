@@ -180,11 +180,7 @@ pub fn plan(report: &Report, listed: &Listed, settings: &Settings) -> Plan {
     // Failing tests first, then flaky, then passing: the order the summary shows.
     items.sort_by_key(|i| match i.step {
         Step::Open | Step::Reopen | Step::Comment | Step::InSummary => {
-            if i.test.outcome.is_failure() {
-                0
-            } else {
-                1
-            }
+            if i.test.outcome.is_failure() { 0 } else { 1 }
         }
         Step::Flaky => 1,
         Step::Close | Step::NotePass => 2,

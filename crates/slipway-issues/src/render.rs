@@ -203,7 +203,12 @@ fn failures_text(outcome: &Outcome, budget: usize) -> String {
 }
 
 /// A comment for a test that fails again (`reopened`: after its issue was closed).
-pub fn failed_comment(settings: &Settings, test: &TestResult, mark: &RunMark, reopened: bool) -> String {
+pub fn failed_comment(
+    settings: &Settings,
+    test: &TestResult,
+    mark: &RunMark,
+    reopened: bool,
+) -> String {
     let verb = if reopened {
         "Failing again (reopened)"
     } else {

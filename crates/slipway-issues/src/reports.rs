@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportsError {
     /// A pattern is not a valid glob.
-    #[error("`reports` pattern `{pattern}` is not a valid glob: {reason}\nhint: use shell-style globs such as `**/junit*.xml` or `test-results/*.xml`")]
+    #[error(
+        "`reports` pattern `{pattern}` is not a valid glob: {reason}\nhint: use shell-style globs such as `**/junit*.xml` or `test-results/*.xml`"
+    )]
     BadPattern {
         /// The pattern.
         pattern: String,

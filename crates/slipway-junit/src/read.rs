@@ -106,11 +106,9 @@ pub fn parse(path: &Path, source: impl BufRead) -> Result<Vec<Case>, JunitError>
     let mut cases = Vec::new();
     let attr = |e: &BytesStart<'_>, name: &[u8]| -> Result<Option<String>, JunitError> {
         for a in e.attributes() {
-            let a = a.map_err(|err| {
-                JunitError::NotXml {
-                    path: path.to_path_buf(),
-                    reason: format!("a malformed attribute: {err}"),
-                }
+            let a = a.map_err(|err| JunitError::NotXml {
+                path: path.to_path_buf(),
+                reason: format!("a malformed attribute: {err}"),
             })?;
             if a.key.local_name().as_ref() == name {
                 let v = a.unescape_value().map_err(|err| JunitError::NotXml {

@@ -76,7 +76,10 @@ fn surefire_flaky_and_rerun_failures() {
     };
     assert_eq!(f.message, "first");
     assert_eq!(r.tests[1].attempts, 2);
-    assert_eq!(outcome(&r, "com.example.AppTest::skipped"), &Outcome::Skipped);
+    assert_eq!(
+        outcome(&r, "com.example.AppTest::skipped"),
+        &Outcome::Skipped
+    );
     let Outcome::Failed(f) = outcome(&r, "com.example.AppTest::broken") else {
         panic!()
     };
@@ -103,7 +106,9 @@ fn nextest_and_jest_and_nested_suites() {
   </testsuite>
 </testsuites>"#,
     );
-    assert!(matches!(outcome(&r, "widgets::api::tests::retried"), Outcome::Flaky(f) if f.len() == 1));
+    assert!(
+        matches!(outcome(&r, "widgets::api::tests::retried"), Outcome::Flaky(f) if f.len() == 1)
+    );
     let Outcome::Failed(f) = outcome(&r, "widgets::api::tests::broken") else {
         panic!()
     };
@@ -127,26 +132,49 @@ fn a_case_element_is_kept_as_written() {
     )
     .unwrap();
     assert_eq!(cases[0].id.to_string(), "x");
-    assert!(matches!(&cases[0].result, CaseResult::Failed { failure, .. } if failure.message == "m"));
+    assert!(
+        matches!(&cases[0].result, CaseResult::Failed { failure, .. } if failure.message == "m")
+    );
     assert_eq!(cases[0].file, PathBuf::from("a.xml"));
 }
 
 #[test]
 fn files_that_are_not_junit_reports_are_refused_naming_the_file() {
     for (xml, expected) in [
-        (&b""[..], "`reports/junit.xml` is not XML: it has no root element"),
-        (b"hello world", "is not XML: text outside any element, starting `hello world`"),
+        (
+            &b""[..],
+            "`reports/junit.xml` is not XML: it has no root element",
+        ),
+        (
+            b"hello world",
+            "is not XML: text outside any element, starting `hello world`",
+        ),
         (b"{\"tests\": []}", "is not XML: text outside any element"),
         (b"<testsuite><testcase name='a'></testsuite>", "is not XML"),
-        (b"<testsuite><testcase name='a'/>", "is not XML: it ends before its elements are closed"),
-        (b"<html><body>hi</body></html>", "is XML but not a JUnit report: its root element is `<html>`"),
-        (b"<testsuite><testcase classname='a'/></testsuite>", "a `<testcase>` has no `name` attribute"),
-        (b"<testsuite><testcase name='&bogus;'/></testsuite>", "is not XML"),
+        (
+            b"<testsuite><testcase name='a'/>",
+            "is not XML: it ends before its elements are closed",
+        ),
+        (
+            b"<html><body>hi</body></html>",
+            "is XML but not a JUnit report: its root element is `<html>`",
+        ),
+        (
+            b"<testsuite><testcase classname='a'/></testsuite>",
+            "a `<testcase>` has no `name` attribute",
+        ),
+        (
+            b"<testsuite><testcase name='&bogus;'/></testsuite>",
+            "is not XML",
+        ),
         (b"<testsuite/><testsuite/>", "a second root element"),
     ] {
         let text = error(xml);
         assert!(text.contains(expected), "{text}");
-        assert!(text.contains("\nhint: `reports` must match JUnit XML files"), "{text}");
+        assert!(
+            text.contains("\nhint: `reports` must match JUnit XML files"),
+            "{text}"
+        );
     }
     let missing = Report::read_files(&[PathBuf::from("/nonexistent/junit.xml")]).unwrap_err();
     assert!(matches!(missing, JunitError::Io { .. }));

@@ -290,7 +290,11 @@ async fn exercise(fake: &FakeGitHub) {
 /// search endpoint the tool must never need.
 async fn exercise_issues(fake: &FakeGitHub, gh: &GitHub) {
     fake.set_search_lag(Duration::ZERO);
-    fake.add_issue(IssueSeed::new("Add retries").label("test-failure").pull_request());
+    fake.add_issue(
+        IssueSeed::new("Add retries")
+            .label("test-failure")
+            .pull_request(),
+    );
     fake.add_issue(IssueSeed::new("old").label("test-failure").closed());
     let created = gh
         .create_issue(&NewIssue {
@@ -306,7 +310,10 @@ async fn exercise_issues(fake: &FakeGitHub, gh: &GitHub) {
         .unwrap();
     assert_eq!(listed.len(), 3);
     assert_eq!(listed.iter().filter(|i| i.is_pull_request()).count(), 1);
-    assert_eq!(gh.issue(created.number).await.unwrap().title, "Failing test: t::a");
+    assert_eq!(
+        gh.issue(created.number).await.unwrap().title,
+        "Failing test: t::a"
+    );
     let too_long = gh
         .create_issue(&NewIssue {
             title: "x".into(),
@@ -319,7 +326,10 @@ async fn exercise_issues(fake: &FakeGitHub, gh: &GitHub) {
     gh.create_issue_comment(created.number, "<!-- run -->\nstill failing")
         .await
         .unwrap();
-    assert_eq!(gh.list_issue_comments(created.number).await.unwrap().len(), 1);
+    assert_eq!(
+        gh.list_issue_comments(created.number).await.unwrap().len(),
+        1
+    );
     gh.add_issue_labels(created.number, &["flaky".into()])
         .await
         .unwrap();

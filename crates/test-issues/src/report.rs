@@ -76,7 +76,9 @@ pub fn write(done: &Done, request: &Request, action: &mut Action) -> anyhow::Res
         })
         .collect();
     if rows.is_empty() {
-        s.paragraph("No failing or flaky test, and no open issue of a passing test: nothing to do.");
+        s.paragraph(
+            "No failing or flaky test, and no open issue of a passing test: nothing to do.",
+        );
     } else {
         s.table(&["test", "outcome", "issue", "action"], &rows);
     }

@@ -27,7 +27,10 @@ pub struct Request {
 /// separator).
 fn parse_label(value: &str) -> Result<String, String> {
     if value.chars().count() > 50 {
-        return Err("a label has at most 50 characters\nhint: use a short name such as `test-failure`".into());
+        return Err(
+            "a label has at most 50 characters\nhint: use a short name such as `test-failure`"
+                .into(),
+        );
     }
     if value.contains(',') {
         return Err("a label cannot contain `,` (the issues list separates labels with it)\nhint: use a name such as `test-failure`".into());
@@ -71,7 +74,9 @@ impl Request {
                 )
                 .into());
         }
-        let label = i.parsed("label", parse_label)?.unwrap_or_else(|| i.or_default("label"));
+        let label = i
+            .parsed("label", parse_label)?
+            .unwrap_or_else(|| i.or_default("label"));
         let flaky_label = i
             .parsed("flaky-label", parse_label)?
             .unwrap_or_else(|| i.or_default("flaky-label"));

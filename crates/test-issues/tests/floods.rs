@@ -33,7 +33,11 @@ fn fifty_failures_past_max_issues_make_one_summary_issue_updated_by_the_next_run
     assert_eq!(summary.title, "50 failing tests in tests");
     let body = summary.body.clone().unwrap();
     assert!(body.starts_with("<!-- slipway-test-issues context=tests summary=1 -->"));
-    assert_eq!(body.matches("\n- `tests.test_app::test_").count(), 50, "{body}");
+    assert_eq!(
+        body.matches("\n- `tests.test_app::test_").count(),
+        50,
+        "{body}"
+    );
     assert_eq!(run.output("failed"), "50");
     assert_eq!(numbers(&run, "opened"), vec![summary.number]);
 
@@ -65,17 +69,24 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
         "test_z[@octocat [click](https://evil.example) ```]",
         "test_w[`a` | b ``` c]",
     ];
-    let message = format!("@octocat <img src=x onerror=alert(1)> ```` {}", "m".repeat(10_000));
+    let message = format!(
+        "@octocat <img src=x onerror=alert(1)> ```` {}",
+        "m".repeat(10_000)
+    );
     let traceback_line = "x".repeat(200);
     let mut cases: Vec<(&str, R<'_>)> = names.iter().map(|n| (*n, R::Fail("boom"))).collect();
     cases.push(("test_huge", R::Fail(&message)));
     let mut xml = junit(&cases);
     // A 100,000-character traceback on top.
-    let huge_trace = std::iter::repeat_n(traceback_line.as_str(), 500).collect::<Vec<_>>().join("\n");
+    let huge_trace = std::iter::repeat_n(traceback_line.as_str(), 500)
+        .collect::<Vec<_>>()
+        .join("\n");
     xml = xml.replacen("fixture broke", &huge_trace, 1);
     xml = xml.replacen(
         "tests/test_app.py:3: AssertionError</failure></testcase></testsuite>",
-        &format!("{huge_trace}\ntests/test_app.py:3: AssertionError</failure></testcase></testsuite>"),
+        &format!(
+            "{huge_trace}\ntests/test_app.py:3: AssertionError</failure></testcase></testsuite>"
+        ),
         1,
     );
     let h = step(&fake);
@@ -86,7 +97,11 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
     assert_eq!(all.len(), 5);
     for i in &all {
         let body = i.body.as_deref().unwrap();
-        assert!(body.chars().count() <= 65_536, "{} chars", body.chars().count());
+        assert!(
+            body.chars().count() <= 65_536,
+            "{} chars",
+            body.chars().count()
+        );
         // The key survives: the next run finds every issue again (no duplicates below).
         assert!(body.starts_with("<!-- slipway-test-issues context=tests test="));
         let first_line = body.lines().next().unwrap();
@@ -95,12 +110,21 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
         // Every mention, tag and link is inside a code span or block: outside them, none.
         let outside = strip_code(body);
         for bad in ["@octocat", "<script", "<img", "](https://evil"] {
-            assert!(!outside.contains(bad), "`{bad}` outside code in:\n{outside}");
+            assert!(
+                !outside.contains(bad),
+                "`{bad}` outside code in:\n{outside}"
+            );
         }
     }
     let huge = issue_for(&fake, "test_huge").body.unwrap();
-    assert!(huge.contains("more characters cut") || huge.contains("earlier characters cut"), "{huge}");
-    assert!(huge.contains("tests/test_app.py:3: AssertionError"), "the traceback's end is kept");
+    assert!(
+        huge.contains("more characters cut") || huge.contains("earlier characters cut"),
+        "{huge}"
+    );
+    assert!(
+        huge.contains("tests/test_app.py:3: AssertionError"),
+        "the traceback's end is kept"
+    );
     // Run again: every issue found by its key, commented, none duplicated.
     let h2 = run_of(step(&fake), 99, 1);
     h2.write_file(REPORT, &xml);
@@ -254,7 +278,10 @@ fn a_burst_of_concurrent_runs_ends_with_one_open_issue_per_test() {
     assert_eq!(open.len(), 2, "{open:#?}");
     assert!(open.values().all(|v| v.len() == 1), "{open:#?}");
     let duplicates = issues(&fake).iter().filter(|i| i.state == "closed").count();
-    assert_eq!(duplicates, 10, "six runs opened two issues each; all but two were closed");
+    assert_eq!(
+        duplicates, 10,
+        "six runs opened two issues each; all but two were closed"
+    );
     // A later run comments on the open one only.
     let h = run_of(step(&fake), 300, 1);
     h.write_file(REPORT, &report);
@@ -267,26 +294,48 @@ fn a_burst_of_concurrent_runs_ends_with_one_open_issue_per_test() {
 #[test]
 fn rate_limits_and_5xx_go_through_the_retry_policy() {
     let fake = fake();
-    fake.inject(Fault::secondary_rate_limit(Match::route(RouteKind::ListIssues), 0));
+    fake.inject(Fault::secondary_rate_limit(
+        Match::route(RouteKind::ListIssues),
+        0,
+    ));
     fake.inject(Fault::status(Match::route(RouteKind::CreateIssue), 502));
-    fake.inject(Fault::too_many_requests(Match::route(RouteKind::CreateIssueComment), 0));
-    fake.inject(Fault::status(Match::route(RouteKind::UpdateIssue).times(2), 503));
+    fake.inject(Fault::too_many_requests(
+        Match::route(RouteKind::CreateIssueComment),
+        0,
+    ));
+    fake.inject(Fault::status(
+        Match::route(RouteKind::UpdateIssue).times(2),
+        503,
+    ));
     let h = run_of(step(&fake), 70, 1);
-    h.write_file(REPORT, junit(&[("test_a", R::Fail("boom")), ("test_b", R::Fail("boom"))]));
+    h.write_file(
+        REPORT,
+        junit(&[("test_a", R::Fail("boom")), ("test_b", R::Fail("boom"))]),
+    );
     let run = h.run().assert_success();
     assert_clean(&fake, &run);
     assert_eq!(issues(&fake).len(), 2);
     assert!(run.summary.contains("**Retried ("), "{}", run.summary);
     let h = run_of(step(&fake), 71, 1);
-    h.write_file(REPORT, junit(&[("test_a", R::Pass), ("test_b", R::Fail("again"))]));
+    h.write_file(
+        REPORT,
+        junit(&[("test_a", R::Pass), ("test_b", R::Fail("again"))]),
+    );
     let run = h.run().assert_success();
     assert_eq!(numbers(&run, "closed").len(), 1);
     assert_eq!(numbers(&run, "commented").len(), 2);
     // A 5xx that never ends fails the step after the policy's attempts, with GitHub's words.
-    fake.inject(Fault::status(Match::route(RouteKind::CreateIssueComment).always(), 500));
+    fake.inject(Fault::status(
+        Match::route(RouteKind::CreateIssueComment).always(),
+        500,
+    ));
     let h = run_of(step(&fake), 72, 1).env("SLIPWAY_RETRY_ATTEMPTS", "3");
     h.write_file(REPORT, junit(&[("test_b", R::Fail("again"))]));
     let run = h.run().assert_failure();
-    assert!(run.stderr.contains("commenting on issue #"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("commenting on issue #"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("500"), "{}", run.stderr);
 }

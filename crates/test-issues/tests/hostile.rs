@@ -20,13 +20,21 @@ const WITHIN: Duration = Duration::from_secs(20);
 fn a_report_that_is_not_xml_or_not_junit_is_named_and_nothing_is_written() {
     let fake = fake();
     for (name, text, expected) in [
-        ("junit.xml", "not xml at all", "the test report `junit.xml` is not XML"),
+        (
+            "junit.xml",
+            "not xml at all",
+            "the test report `junit.xml` is not XML",
+        ),
         (
             "junit-coverage.xml",
             r#"<?xml version="1.0"?><coverage line-rate="0.9"><packages/></coverage>"#,
             "the test report `junit-coverage.xml` is XML but not a JUnit report: its root element is `<coverage>`",
         ),
-        ("junit-cut.xml", "<testsuites><testsuite><testcase name='a'>", "the test report `junit-cut.xml` is not XML: it ends before its elements are closed"),
+        (
+            "junit-cut.xml",
+            "<testsuites><testsuite><testcase name='a'>",
+            "the test report `junit-cut.xml` is not XML: it ends before its elements are closed",
+        ),
     ] {
         let h = step(&fake);
         // A good report beside the bad one: still nothing is written.
@@ -35,7 +43,10 @@ fn a_report_that_is_not_xml_or_not_junit_is_named_and_nothing_is_written() {
         let run = h.run().assert_failure();
         let errors = run.error_annotations().join("\n");
         assert!(errors.contains(expected), "{errors}");
-        assert!(errors.contains("hint: `reports` must match JUnit XML files only"), "{errors}");
+        assert!(
+            errors.contains("hint: `reports` must match JUnit XML files only"),
+            "{errors}"
+        );
         assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
     }
 }
@@ -43,7 +54,10 @@ fn a_report_that_is_not_xml_or_not_junit_is_named_and_nothing_is_written() {
 /// A step through `api` (as `api-url`) with short bounds.
 fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
     let h = step(fake).input("api-url", api.url()).short_bounds();
-    h.write_file("junit.xml", junit(&[("test_a", R::Fail("boom")), ("test_b", R::Pass)]));
+    h.write_file(
+        "junit.xml",
+        junit(&[("test_a", R::Fail("boom")), ("test_b", R::Pass)]),
+    );
     h
 }
 
@@ -83,12 +97,18 @@ fn an_issue_list_that_never_ends_opens_nothing() {
 fn an_issue_list_that_links_back_to_its_first_page_opens_nothing() {
     let fake = fake();
     for i in 0..120 {
-        fake.add_issue(slipway_testkit::github::IssueSeed::new(format!("other {i}")).label("test-failure"));
+        fake.add_issue(
+            slipway_testkit::github::IssueSeed::new(format!("other {i}")).label("test-failure"),
+        );
     }
     let api = HostileServer::proxy(fake.api_url());
     api.add(Rule::exact(LIST, Behaviour::Paging(Paging::LoopTo(1))).method("GET"));
     let run = through(&fake, &api).run().assert_failure();
-    assert!(run.stderr.contains("leads back to a page already read"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("leads back to a page already read"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(writes_seen(&api), Vec::<String>::new());
 }
 
@@ -113,7 +133,11 @@ fn a_dripping_api_ends_within_the_bounds_naming_the_low_speed_rule() {
     let (run, took) = timed(&through(&fake, &api));
     let run = run.assert_failure();
     assert!(took < WITHIN, "took {took:?}");
-    assert!(run.stderr.contains("`SLIPWAY_LOW_SPEED_LIMIT`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`SLIPWAY_LOW_SPEED_LIMIT`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -35,8 +35,14 @@ fn new_failures_open_one_issue_each_with_the_key_links_and_message() {
         "<!-- slipway-test-issues context=tests test=tests.test_app%3A%3Atest_a -->",
         "<!-- slipway-test-issues run=777.1 outcome=failed -->",
         "The test `tests.test_app::test_a` failed in context `tests`",
-        &format!("[run 777 (attempt 1)]({}/octo/widgets/actions/runs/777/attempts/1)", fake.server_url()),
-        &format!("[`4f1c2d3`]({}/octo/widgets/commit/4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c)", fake.server_url()),
+        &format!(
+            "[run 777 (attempt 1)]({}/octo/widgets/actions/runs/777/attempts/1)",
+            fake.server_url()
+        ),
+        &format!(
+            "[`4f1c2d3`]({}/octo/widgets/commit/4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c)",
+            fake.server_url()
+        ),
         "job `tests`",
         "report `test-results/junit.xml`",
         "```text\nassert 1 == 2\n```",
@@ -45,7 +51,12 @@ fn new_failures_open_one_issue_each_with_the_key_links_and_message() {
     ] {
         assert!(body.contains(needle), "`{needle}` not in:\n{body}");
     }
-    assert!(issue_for(&fake, "test_b").body.unwrap().contains("**error**"));
+    assert!(
+        issue_for(&fake, "test_b")
+            .body
+            .unwrap()
+            .contains("**error**")
+    );
     assert_eq!(run.output("failed"), "2");
     assert_eq!(run.output("passed"), "1");
     assert_eq!(numbers(&run, "opened").len(), 2);
@@ -66,7 +77,11 @@ fn a_second_run_comments_once_and_the_same_attempt_again_adds_nothing() {
     let again = first.run().assert_success();
     assert_eq!(writes(&fake), Vec::<String>::new());
     assert_eq!(numbers(&again, "opened"), Vec::<u64>::new());
-    assert!(again.summary.contains("already done by this run attempt"), "{}", again.summary);
+    assert!(
+        again.summary.contains("already done by this run attempt"),
+        "{}",
+        again.summary
+    );
     // The next run: one comment, no second issue.
     let second = run_of(step(&fake), 2, 1);
     second.write_file(REPORT, junit(&[("test_a", R::Fail("second"))]));
@@ -78,8 +93,16 @@ fn a_second_run_comments_once_and_the_same_attempt_again_adds_nothing() {
     let comments = fake.issue_comments(n);
     assert_eq!(comments.len(), 1);
     assert!(comments[0].body.contains("run=2.1 outcome=failed"));
-    assert!(comments[0].body.starts_with("<!-- slipway-test-issues run=2.1"));
-    assert!(comments[0].body.contains("Still failing in [run 2 (attempt 1)]"));
+    assert!(
+        comments[0]
+            .body
+            .starts_with("<!-- slipway-test-issues run=2.1")
+    );
+    assert!(
+        comments[0]
+            .body
+            .contains("Still failing in [run 2 (attempt 1)]")
+    );
     assert!(comments[0].body.contains("```text\nsecond\n```"));
     // That run again, and its second attempt: the attempt is new, so one more comment.
     second.run().assert_success();
@@ -106,7 +129,10 @@ fn a_closed_issue_is_reopened_and_a_passing_test_closes_its_issue() {
     let run = h.run().assert_success();
     assert_clean(&fake, &run);
     let closed = fake.issue(n).unwrap();
-    assert_eq!((closed.state.as_str(), closed.state_reason.as_deref()), ("closed", Some("completed")));
+    assert_eq!(
+        (closed.state.as_str(), closed.state_reason.as_deref()),
+        ("closed", Some("completed"))
+    );
     assert_eq!(numbers(&run, "closed"), vec![n]);
     assert!(fake.issue_comments(n)[0].body.contains("Passed in [run 11"));
     // Green again: nothing more to say.
@@ -120,11 +146,18 @@ fn a_closed_issue_is_reopened_and_a_passing_test_closes_its_issue() {
     h.write_file(REPORT, &failing);
     let run = h.run().assert_success();
     let reopened = fake.issue(n).unwrap();
-    assert_eq!((reopened.state.as_str(), reopened.state_reason.as_deref()), ("open", Some("reopened")));
+    assert_eq!(
+        (reopened.state.as_str(), reopened.state_reason.as_deref()),
+        ("open", Some("reopened"))
+    );
     assert_eq!(numbers(&run, "reopened"), vec![n]);
     assert_eq!(numbers(&run, "opened"), Vec::<u64>::new());
     let last = fake.issue_comments(n).pop().unwrap();
-    assert!(last.body.contains("Failing again (reopened) in [run 13"), "{}", last.body);
+    assert!(
+        last.body.contains("Failing again (reopened) in [run 13"),
+        "{}",
+        last.body
+    );
     assert_eq!(issues(&fake).len(), 1);
 }
 
@@ -168,14 +201,20 @@ fn real_pytest_reports_open_issues_for_failures_and_errors_only() {
     );
     assert_eq!((run.output("failed"), run.output("passed")), ("4", "2"));
     let body = issue_for(&fake, "test_fails").body.unwrap();
-    assert!(body.contains("AssertionError: boom <b>@octocat</b>"), "{body}");
+    assert!(
+        body.contains("AssertionError: boom <b>@octocat</b>"),
+        "{body}"
+    );
 }
 
 #[test]
 fn real_pytest_rerunfailures_reports_make_flaky_issues_not_failures() {
     let (plain, reruns) = pytest_reports();
     // pytest-rerunfailures writes one <testcase> per attempt: each test id counts once.
-    assert!(reruns.matches(r#"name="test_fails""#).count() == 3, "{reruns}");
+    assert!(
+        reruns.matches(r#"name="test_fails""#).count() == 3,
+        "{reruns}"
+    );
     let fake = fake();
     let h = run_of(step(&fake), 30, 1);
     h.write_file("junit.xml", plain);
@@ -191,7 +230,11 @@ fn real_pytest_rerunfailures_reports_make_flaky_issues_not_failures() {
     assert_eq!(now.state, "open");
     assert_eq!(now.labels, vec!["test-failure", "flaky"]);
     let comment = fake.issue_comments(flaky.number).pop().unwrap();
-    assert!(comment.body.contains("Flaky in [run 31"), "{}", comment.body);
+    assert!(
+        comment.body.contains("Flaky in [run 31"),
+        "{}",
+        comment.body
+    );
     assert!(comment.body.contains("(2 attempts)"), "{}", comment.body);
     assert!(run.summary.contains("| flaky |"), "{}", run.summary);
     // A flaky test without an issue gets one, labelled flaky.
@@ -217,7 +260,10 @@ fn surefire_flaky_failures_are_flaky() {
         "target/surefire-reports/junit-AppTest.xml",
         r#"<testsuite name="AppTest"><testcase name="retried" classname="com.example.AppTest"><flakyFailure message="expected 1" type="java.lang.AssertionError"><stackTrace>at com.example.AppTest.retried(AppTest.java:12)</stackTrace></flakyFailure></testcase></testsuite>"#,
     );
-    let run = h.input("reports", "target/surefire-reports/*.xml").run().assert_success();
+    let run = h
+        .input("reports", "target/surefire-reports/*.xml")
+        .run()
+        .assert_success();
     assert_clean(&fake, &run);
     let i = issue_for(&fake, "retried");
     assert_eq!(i.labels, vec!["test-failure", "flaky"]);
@@ -241,9 +287,19 @@ fn two_contexts_get_their_own_issues_and_leave_each_other_alone() {
     assert_eq!(numbers(&run, "closed").len(), 1);
     let states: Vec<(String, bool)> = issues(&fake)
         .into_iter()
-        .map(|i| (i.state, i.body.unwrap().contains("context=tests%20%283.12%2C%20ubuntu%29")))
+        .map(|i| {
+            (
+                i.state,
+                i.body
+                    .unwrap()
+                    .contains("context=tests%20%283.12%2C%20ubuntu%29"),
+            )
+        })
         .collect();
-    assert_eq!(states, vec![("closed".into(), true), ("open".into(), false)]);
+    assert_eq!(
+        states,
+        vec![("closed".into(), true), ("open".into(), false)]
+    );
 }
 
 #[test]
@@ -264,14 +320,27 @@ fn issues_without_the_key_and_pull_requests_are_never_touched_across_pages() {
     }
     let before = fake.issues();
     let h = step(&fake);
-    h.write_file(REPORT, junit(&[("test_a", R::Fail("boom")), ("test_b", R::Pass)]));
+    h.write_file(
+        REPORT,
+        junit(&[("test_a", R::Fail("boom")), ("test_b", R::Pass)]),
+    );
     let run = h.run().assert_success();
     assert_clean(&fake, &run);
     let list = fake.requests_to(RouteKind::ListIssues);
     assert!(list.len() >= 3, "all pages were read: {list:#?}");
-    assert!(list.iter().all(|r| r.query.as_deref().is_some_and(|q| q.contains("per_page=100") && q.contains("labels=test-failure") && q.contains("state=all"))));
+    assert!(list.iter().all(|r| {
+        r.query.as_deref().is_some_and(|q| {
+            q.contains("per_page=100")
+                && q.contains("labels=test-failure")
+                && q.contains("state=all")
+        })
+    }));
     let after = fake.issues();
-    assert_eq!(&after[..300], &before[..], "an unrelated issue or pull request changed");
+    assert_eq!(
+        &after[..300],
+        &before[..],
+        "an unrelated issue or pull request changed"
+    );
     assert_eq!(after.len(), 301);
     for i in &before {
         assert!(fake.issue_comments(i.number).is_empty());
@@ -286,12 +355,19 @@ fn a_dry_run_reads_everything_and_writes_nothing() {
     h.run().assert_success();
     fake.clear_requests();
     let h = run_of(step(&fake), 50, 1).input("dry-run", "true");
-    h.write_file(REPORT, junit(&[("test_a", R::Pass), ("test_new", R::Fail("x"))]));
+    h.write_file(
+        REPORT,
+        junit(&[("test_a", R::Pass), ("test_new", R::Fail("x"))]),
+    );
     let run = h.run().assert_success();
     assert_eq!(writes(&fake), Vec::<String>::new());
     assert!(run.summary.contains("(dry run)"), "{}", run.summary);
     assert!(run.summary.contains("would open"), "{}", run.summary);
-    assert!(run.summary.contains("would comment and close"), "{}", run.summary);
+    assert!(
+        run.summary.contains("would comment and close"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -300,7 +376,9 @@ fn no_report_found_warns_and_touches_nothing() {
     let run = step(&fake).run().assert_success();
     assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
     assert!(
-        run.warning_annotations().iter().any(|w| w.contains("no file matches `reports`")),
+        run.warning_annotations()
+            .iter()
+            .any(|w| w.contains("no file matches `reports`")),
         "{}",
         run.stdout
     );

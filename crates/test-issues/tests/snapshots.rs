@@ -32,7 +32,10 @@ fn a_run_that_opens_comments_reopens_labels_and_closes() {
     assert_clean(&fake, &run);
     let body = issue_for(&fake, "test_new").body.unwrap();
     let dry = run_of(step(&fake), 503, 1).input("dry-run", "true");
-    dry.write_file("junit.xml", junit(&[("test_open", R::Pass), ("test_other", R::Fail("x"))]));
+    dry.write_file(
+        "junit.xml",
+        junit(&[("test_open", R::Pass), ("test_other", R::Fail("x"))]),
+    );
     let dry = dry.run().assert_success();
     let text = slipway_testkit::snapshot::Sections::default()
         .step("run 502 attempt 2", &run.summary, &run.stdout)
@@ -46,7 +49,15 @@ fn a_run_that_opens_comments_reopens_labels_and_closes() {
 fn a_flood_past_max_issues() {
     let fake = fake();
     let names: Vec<String> = (0..12).map(|i| format!("test_{i:02}")).collect();
-    let cases: Vec<(&str, R<'_>)> = names.iter().map(|n| (n.as_str(), R::Fail("ImportError: no module named `widgets`"))).collect();
+    let cases: Vec<(&str, R<'_>)> = names
+        .iter()
+        .map(|n| {
+            (
+                n.as_str(),
+                R::Fail("ImportError: no module named `widgets`"),
+            )
+        })
+        .collect();
     let h = run_of(step(&fake), 600, 1).input("max-issues", "5");
     h.write_file("junit.xml", junit(&cases));
     let run = h.run().assert_success();

@@ -10,7 +10,6 @@
 //! assert_eq!(fake.issue(n).unwrap().state, "closed");
 //! ```
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -19,116 +18,14 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
 use super::FakeGitHub;
-use super::api::paginate;
-use super::ctx::{Ctx, json, not_found};
+use super::ctx::{Ctx, json, not_found, paginate};
+use super::issue_store::{Issue, IssueComment, IssueSeed, dedup, key};
 use super::model::{State, Urls, rfc3339};
 use super::route::RouteKind as K;
 use super::wire::{DOCS, error_body, validation_body};
 
 /// GitHub refuses bodies and comments longer than this many characters.
 const MAX_BODY: usize = 65_536;
-
-/// An issue or pull request in the fake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    /// Id (not the number).
-    pub id: u64,
-    /// `#N`, shared by issues and pull requests of a repository.
-    pub number: u64,
-    /// `owner/name`.
-    pub repo: String,
-    /// Title.
-    pub title: String,
-    /// Body.
-    pub body: Option<String>,
-    /// `open` or `closed`.
-    pub state: String,
-    /// `completed`, `not_planned`, `duplicate`, `reopened`, or none.
-    pub state_reason: Option<String>,
-    /// Label names.
-    pub labels: Vec<String>,
-    /// True for a pull request.
-    pub pull_request: bool,
-    /// Creation time (Unix seconds).
-    pub created_at: u64,
-    /// Last change (Unix seconds).
-    pub updated_at: u64,
-    /// When it was closed.
-    pub closed_at: Option<u64>,
-}
-
-/// A comment on an issue in the fake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueComment {
-    /// Id.
-    pub id: u64,
-    /// The issue's number.
-    pub issue: u64,
-    /// Body.
-    pub body: String,
-    /// Creation time (Unix seconds).
-    pub created_at: u64,
-}
-
-/// An issue or pull request to seed; see [`FakeGitHub::add_issue`].
-#[derive(Debug, Clone, Default)]
-pub struct IssueSeed {
-    title: String,
-    body: Option<String>,
-    labels: Vec<String>,
-    closed: bool,
-    pull_request: bool,
-}
-
-impl IssueSeed {
-    /// An open issue titled `title`.
-    pub fn new(title: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            ..Self::default()
-        }
-    }
-    /// Sets the body.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(body.into());
-        self
-    }
-    /// Adds a label.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.labels.push(label.into());
-        self
-    }
-    /// Makes it closed (as completed).
-    pub fn closed(mut self) -> Self {
-        self.closed = true;
-        self
-    }
-    /// Makes it a pull request.
-    pub fn pull_request(mut self) -> Self {
-        self.pull_request = true;
-        self
-    }
-}
-
-/// The issues state of the fake (part of its [`State`]).
-#[derive(Debug, Default)]
-pub(crate) struct Issues {
-    /// (lower-cased repo, number) → issue.
-    issues: BTreeMap<(String, u64), Issue>,
-    comments: BTreeMap<u64, (String, IssueComment)>,
-    /// (lower-cased repo, label) → label id.
-    labels: BTreeMap<(String, String), u64>,
-    numbers: BTreeMap<String, u64>,
-    /// When each issue was created, for the search lag (the fake's clock runs ahead of real
-    /// time when many items are seeded at once).
-    written: BTreeMap<(String, u64), Instant>,
-    /// How long a write takes to reach search (`None`: the default, 60 s).
-    search_lag: Option<Duration>,
-}
-
-fn key(repo: &str) -> String {
-    repo.to_ascii_lowercase()
-}
 
 impl State {
     fn new_issue(&mut self, repo: &str, seed: IssueSeed) -> Issue {
@@ -168,9 +65,7 @@ impl State {
             return *id;
         }
         let id = self.next_id();
-        self.issues
-            .labels
-            .insert((key(repo), name.to_string()), id);
+        self.issues.labels.insert((key(repo), name.to_string()), id);
         id
     }
 
@@ -186,16 +81,6 @@ impl State {
             .map(|(_, c)| c)
             .collect()
     }
-}
-
-fn dedup(labels: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for l in labels {
-        if !out.contains(&l) {
-            out.push(l);
-        }
-    }
-    out
 }
 
 impl Urls {
@@ -287,31 +172,6 @@ impl Urls {
             "author_association": "NONE",
         })
     }
-}
-
-/// Classifies `/repos/{o}/{r}/issues…` (`rest` is what follows `issues`).
-pub(crate) fn route(
-    route: &mut super::route::Route,
-    method: &str,
-    rest: &[&str],
-) -> Option<K> {
-    let kind = match (method, rest) {
-        ("GET", []) => K::ListIssues,
-        ("POST", []) => K::CreateIssue,
-        (m, [n, tail @ ..]) => {
-            route.id = n.parse::<u64>().ok()?;
-            match (m, tail) {
-                ("GET", []) => K::GetIssue,
-                ("PATCH", []) => K::UpdateIssue,
-                ("GET", ["comments"]) => K::ListIssueComments,
-                ("POST", ["comments"]) => K::CreateIssueComment,
-                ("POST", ["labels"]) => K::AddIssueLabels,
-                _ => return None,
-            }
-        }
-        _ => return None,
-    };
-    Some(kind)
 }
 
 /// True for the routes this module answers.
@@ -571,7 +431,10 @@ fn create_comment(ctx: &Ctx, input: &Value) -> Response {
         .and_then(Value::as_str)
         .filter(|b| !b.is_empty())
     else {
-        return json(422, validation_body("IssueComment", "missing_field", "body"));
+        return json(
+            422,
+            validation_body("IssueComment", "missing_field", "body"),
+        );
     };
     if body_too_long(Some(body)) {
         return too_long("IssueComment");

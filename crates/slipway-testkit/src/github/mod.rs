@@ -19,6 +19,7 @@ mod api;
 mod ctx;
 mod exchange;
 mod fault;
+mod issue_store;
 mod issues;
 mod log;
 mod model;
@@ -33,7 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
-pub use issues::{Issue, IssueComment, IssueSeed};
+pub use issue_store::{Issue, IssueComment, IssueSeed};
 pub use log::{RequestRecord, max_concurrency};
 pub use model::{
     Asset, AssetState, DownloadMode, MakeLatest, Release, ReleaseSeed, github_asset_name, rfc3339,

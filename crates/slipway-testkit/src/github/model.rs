@@ -262,7 +262,7 @@ pub(crate) struct State {
     /// `(lower-cased repo, tag)` of deleted immutable releases: never usable again.
     pub burned_tags: std::collections::BTreeSet<(String, String)>,
     /// Issues, pull requests, comments and labels ([`super::issues`]).
-    pub issues: super::issues::Issues,
+    pub issues: super::issue_store::Issues,
 }
 
 impl State {
@@ -287,7 +287,7 @@ impl State {
             immutable: false,
             immutable_releases: std::collections::BTreeSet::new(),
             burned_tags: std::collections::BTreeSet::new(),
-            issues: super::issues::Issues::default(),
+            issues: super::issue_store::Issues::default(),
         }
     }
 

@@ -192,7 +192,19 @@ fn api_repo_route(
             }
         }
         ("GET", ["tags"]) => K::ListTags,
-        (m, ["issues", tail @ ..]) => return super::issues::route(route, m, tail),
+        ("GET", ["issues"]) => K::ListIssues,
+        ("POST", ["issues"]) => K::CreateIssue,
+        (m, ["issues", n, tail @ ..]) => {
+            route.id = id(n)?;
+            match (m, tail) {
+                ("GET", []) => K::GetIssue,
+                ("PATCH", []) => K::UpdateIssue,
+                ("GET", ["comments"]) => K::ListIssueComments,
+                ("POST", ["comments"]) => K::CreateIssueComment,
+                ("POST", ["labels"]) => K::AddIssueLabels,
+                _ => return None,
+            }
+        }
         ("GET", ["git", "ref", "tags", tag @ ..]) if !tag.is_empty() => {
             route.text = joined(tag);
             K::GetTagRef

@@ -88,7 +88,10 @@ pub(crate) fn junit(cases: &[(&str, R<'_>)]) -> String {
 
 /// The issues (not pull requests) of the fake, by number.
 pub(crate) fn issues(fake: &FakeGitHub) -> Vec<Issue> {
-    fake.issues().into_iter().filter(|i| !i.pull_request).collect()
+    fake.issues()
+        .into_iter()
+        .filter(|i| !i.pull_request)
+        .collect()
 }
 
 /// The issue whose title names `test`.
