@@ -114,7 +114,7 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
     percent_decode_str(&raw.1)
         .decode_utf8()
         .ok()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]

@@ -246,9 +246,8 @@ fn body_too_long(body: Option<&str>) -> bool {
 }
 
 fn label_names(v: Option<&Value>) -> Option<Vec<String>> {
-    let items = match v? {
-        Value::Array(a) => a,
-        _ => return None,
+    let Value::Array(items) = v? else {
+        return None;
     };
     items
         .iter()
@@ -409,11 +408,10 @@ fn update(ctx: &Ctx, input: &Value) -> Response {
 fn list_comments(ctx: &Ctx) -> Response {
     let items = {
         let st = ctx.shared.lock();
-        if st
+        if !st
             .issues
             .issues
-            .get(&(key(&ctx.route.repo), ctx.route.id))
-            .is_none()
+            .contains_key(&(key(&ctx.route.repo), ctx.route.id))
         {
             return not_found();
         }
