@@ -19,7 +19,7 @@
 //!   open (a closed duplicate may remain, marked `duplicate`).
 //!
 //! The work is planned from the report and the listed issues without any request
-//! ([`plan::plan`]), then applied ([`apply`]); a dry run stops after the plan.
+//! ([`plan::plan`]), then applied ([`reconcile`] does both); a dry run only describes the plan.
 
 pub mod marker;
 pub mod plan;

@@ -46,7 +46,7 @@ pub struct IssueComment {
     pub created_at: u64,
 }
 
-/// An issue or pull request to seed; see [`FakeGitHub::add_issue`].
+/// An issue or pull request to seed (`FakeGitHub::add_issue`).
 #[derive(Debug, Clone, Default)]
 pub struct IssueSeed {
     pub(crate) title: String,
