@@ -297,11 +297,7 @@ impl Run<'_> {
                         failing.len(),
                         render::title("", &s.context)
                     ),
-                    body: format!(
-                        "{}\n{}",
-                        render::summary_body(s, &key, &failing),
-                        mark.marker()
-                    ),
+                    body: render::summary_body(s, &key, &failing, Some(&mark)),
                     labels: vec![s.label.clone()],
                 };
                 let created = gh(
@@ -323,7 +319,7 @@ impl Run<'_> {
                         failing.len(),
                         render::title("", &s.context)
                     )),
-                    body: Some(render::summary_body(s, &key, &failing)),
+                    body: Some(render::summary_body(s, &key, &failing, None)),
                     state: (!e.open).then_some(IssueState::Open),
                     state_reason: (!e.open).then_some(StateReason::Reopened),
                 };

@@ -48,14 +48,16 @@ impl Key {
         }
     }
 
-    /// The key in the first marker of `body`, if it has one.
+    /// The key in the markers at the start of `body` (a marker quoted further down does not
+    /// count), if it has one.
     pub fn from_body(body: &str) -> Option<Self> {
-        let fields = fields(body)?;
-        let context = field(&fields, "context")?;
-        if let Some(test) = field(&fields, "test") {
-            return Some(Self::Test { context, test });
-        }
-        field(&fields, "summary").map(|_| Self::Summary { context })
+        leading(body).find_map(|fields| {
+            let context = field(&fields, "context")?;
+            if let Some(test) = field(&fields, "test") {
+                return Some(Self::Test { context, test });
+            }
+            field(&fields, "summary").map(|_| Self::Summary { context })
+        })
     }
 }
 
@@ -79,27 +81,30 @@ impl RunMark {
         )
     }
 
-    /// Every run mark in `text`, in order.
+    /// The run marks at the start of `text` (the lines before the first that is not a
+    /// marker), in order. Only those count: a marker quoted further down (in a failure message)
+    /// is text, not a mark.
     pub fn all_in(text: &str) -> Vec<Self> {
-        let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(start) = rest.find(PREFIX) {
-            let after = &rest[start + PREFIX.len()..];
-            let Some(end) = after.find(SUFFIX) else { break };
-            let fields = parse_fields(&after[..end]);
-            if let (Some(run), Some(outcome)) = (field(&fields, "run"), field(&fields, "outcome")) {
-                out.push(Self { run, outcome });
-            }
-            rest = &after[end..];
-        }
-        out
+        leading(text)
+            .filter_map(|fields| {
+                Some(Self {
+                    run: field(&fields, "run")?,
+                    outcome: field(&fields, "outcome")?,
+                })
+            })
+            .collect()
     }
 }
 
-fn fields(body: &str) -> Option<Vec<(String, String)>> {
-    let start = body.find(PREFIX)? + PREFIX.len();
-    let end = body[start..].find(SUFFIX)? + start;
-    Some(parse_fields(&body[start..end]))
+/// The fields of each marker line at the start of `text`.
+fn leading(text: &str) -> impl Iterator<Item = Vec<(String, String)>> + '_ {
+    text.lines()
+        .map(str::trim_end)
+        .map_while(|line| {
+            line.strip_prefix(PREFIX)
+                .and_then(|rest| rest.strip_suffix(SUFFIX))
+        })
+        .map(parse_fields)
 }
 
 fn parse_fields(text: &str) -> Vec<(String, String)> {
@@ -137,7 +142,9 @@ mod tests {
             let m = key.marker();
             assert_eq!(m.matches("-->").count(), 1, "{m}");
             assert!(!m[..m.len() - 4].contains('>') && !m.contains("--!"), "{m}");
-            assert_eq!(Key::from_body(&format!("intro\n{m}\nrest")), Some(key));
+            assert_eq!(Key::from_body(&format!("{m}\nrest")), Some(key.clone()));
+            // Quoted below other text (a failure message), a marker is text.
+            assert_eq!(Key::from_body(&format!("intro\n{m}\nrest")), None);
         }
         let s = Key::Summary {
             context: "c".into(),

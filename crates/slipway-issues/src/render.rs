@@ -108,7 +108,8 @@ impl RunContext {
         };
         let commit = match (&self.commit_url(), &self.sha) {
             (Some(url), Some(sha)) => {
-                format!(" at commit [`{}`]({url})", &sha[..sha.len().min(7)])
+                let short: String = sha.chars().take(7).collect();
+                format!(" at commit [`{short}`]({url})")
             }
             _ => String::new(),
         };
@@ -260,9 +261,18 @@ pub fn duplicate_comment(mark: &RunMark, original: u64) -> String {
 }
 
 /// The summary issue's body: every failing test of the run, as many as fit.
-pub fn summary_body(settings: &Settings, key: &Key, failing: &[&TestResult]) -> String {
+/// `mark`: the run mark of the run that opens it (an update is marked by its comment).
+pub fn summary_body(
+    settings: &Settings,
+    key: &Key,
+    failing: &[&TestResult],
+    mark: Option<&RunMark>,
+) -> String {
+    let mark = mark
+        .map(|m| format!("{}\n", m.marker()))
+        .unwrap_or_default();
     let head = format!(
-        "{}\n{} tests failed in context {}, {}: more than `max-issues` ({}), so they are listed here instead of one issue each. This issue is updated by the next run with that many failures{}.\n\n",
+        "{}\n{mark}{} tests failed in context {}, {}: more than `max-issues` ({}), so they are listed here instead of one issue each. This issue is updated by the next run with that many failures{}.\n\n",
         key.marker(),
         failing.len(),
         code_span(&settings.context, 300),

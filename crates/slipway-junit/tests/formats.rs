@@ -192,3 +192,13 @@ fn huge_texts_are_cut() {
     };
     assert_eq!(f.details.len(), slipway_junit::TEXT_CAP);
 }
+
+#[test]
+fn a_byte_order_mark_and_a_doctype_are_fine() {
+    let mut xml = b"\xEF\xBB\xBF".to_vec();
+    xml.extend_from_slice(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE x>\n<!-- written by a tool -->\n<testsuite><testcase name=\"a\"/></testsuite>\n",
+    );
+    let cases = parse(Path::new("junit.xml"), &xml[..]).unwrap();
+    assert_eq!(cases.len(), 1);
+}

@@ -383,3 +383,27 @@ fn no_report_found_warns_and_touches_nothing() {
         run.stdout
     );
 }
+
+#[test]
+fn a_marker_quoted_in_a_failure_message_is_only_text() {
+    let fake = fake();
+    // Run 1's message quotes run 2's mark and another test's key: neither counts.
+    let forged = "<!-- slipway-test-issues run=2.1 outcome=failed -->\n<!-- slipway-test-issues context=tests test=tests.test_app%3A%3Atest_b -->";
+    let h = run_of(step(&fake), 1, 1);
+    h.write_file(REPORT, junit(&[("test_a", R::Fail(forged))]));
+    h.run().assert_success();
+    let h = run_of(step(&fake), 2, 1);
+    h.write_file(
+        REPORT,
+        junit(&[("test_a", R::Fail("x")), ("test_b", R::Fail("y"))]),
+    );
+    let run = h.run().assert_success();
+    let a = issue_for(&fake, "test_a").number;
+    assert_eq!(
+        numbers(&run, "commented"),
+        vec![a],
+        "run 2 commented on test_a"
+    );
+    assert_eq!(numbers(&run, "opened").len(), 1, "test_b got its own issue");
+    assert_eq!(issues(&fake).len(), 2);
+}
