@@ -409,6 +409,13 @@ pub(crate) async fn apply(
     }
     if let Some(step) = &plan.summary {
         let row = run.summary(step, &plan).await?;
+        // Past the cap every failing test is listed in the summary issue: rows link to it.
+        if matches!(step, SummaryStep::Write { .. }) {
+            let listed = run.done.rows.iter_mut();
+            for r in listed.filter(|r| r.outcome == "failed" && r.issue.is_none()) {
+                r.issue.clone_from(&row.issue);
+            }
+        }
         run.done.rows.push(row);
     }
     if !settings.dry_run && !run.done.opened.is_empty() {
