@@ -147,10 +147,7 @@ pub struct Plan {
 
 /// Decides every step from the report and the listed issues.
 pub fn plan(report: &Report, listed: &Listed, settings: &Settings) -> Plan {
-    let key_of = |t: &TestResult| Key::Test {
-        context: settings.context.clone(),
-        test: t.id.to_string(),
-    };
+    let key_of = |t: &TestResult| Key::for_test(&settings.context, &t.id.to_string());
     let counts = report.counts();
     let flood = counts.failed > settings.max_issues;
     let mut items = Vec::new();

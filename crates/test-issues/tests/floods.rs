@@ -1,5 +1,5 @@
-//! The hard cases: a flood of failures past `max-issues`, hostile test names and huge
-//! messages, bursts of runs (one after another within seconds, and at the same time), and
+//! The hard cases: a flood of failures past `max-issues`, hostile test names, a 20,000-character
+//! name and huge messages, bursts of runs (one after another within seconds, and at the same time), and
 //! GitHub's rate limits and 5xx through the shared retry policy.
 
 mod common;
@@ -74,7 +74,10 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
         "m".repeat(10_000)
     );
     let traceback_line = "x".repeat(200);
+    let long = format!("test_long[{}]", "n".repeat(20_000));
     let mut cases: Vec<(&str, R<'_>)> = names.iter().map(|n| (*n, R::Fail("boom"))).collect();
+    cases.push((long.as_str(), R::Fail("a 20,000-character test name")));
+    // Last: the 100,000-character traceback below goes to this one.
     cases.push(("test_huge", R::Fail(&message)));
     let mut xml = junit(&cases);
     // A 100,000-character traceback on top.
@@ -94,7 +97,7 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
     let run = h.run().assert_success();
     assert_clean(&fake, &run);
     let all = issues(&fake);
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 6);
     for i in &all {
         let body = i.body.as_deref().unwrap();
         assert!(
@@ -129,8 +132,8 @@ fn hostile_names_and_a_10000_character_message_are_escaped_and_fit() {
     let h2 = run_of(step(&fake), 99, 1);
     h2.write_file(REPORT, &xml);
     let run = h2.run().assert_success();
-    assert_eq!(issues(&fake).len(), 5);
-    assert_eq!(numbers(&run, "commented").len(), 5);
+    assert_eq!(issues(&fake).len(), 6);
+    assert_eq!(numbers(&run, "commented").len(), 6);
     for i in issues(&fake) {
         for c in fake.issue_comments(i.number) {
             assert!(c.body.chars().count() <= 65_536);
