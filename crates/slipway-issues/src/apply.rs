@@ -369,6 +369,14 @@ impl Run<'_> {
                 ));
                 continue;
             }
+            // Another run may have closed it since it was listed: read it again first.
+            let now = gh(
+                || format!("reading issue #{}", dup.number),
+                self.github.issue(dup.number).await,
+            )?;
+            if now.state == IssueState::Closed {
+                continue;
+            }
             let mark = self.mark("duplicate");
             self.comment(dup.number, &render::duplicate_comment(&mark, *original))
                 .await?;

@@ -407,3 +407,41 @@ fn a_marker_quoted_in_a_failure_message_is_only_text() {
     assert_eq!(numbers(&run, "opened").len(), 1, "test_b got its own issue");
     assert_eq!(issues(&fake).len(), 2);
 }
+
+#[test]
+fn duplicates_left_by_an_earlier_race_are_closed_as_duplicates_of_the_oldest() {
+    let fake = fake();
+    let key = "<!-- slipway-test-issues context=tests test=tests.test_app%3A%3Atest_a -->\nold";
+    let first = fake.add_issue(
+        IssueSeed::new("Failing test: tests.test_app::test_a")
+            .label("test-failure")
+            .body(key),
+    );
+    let second = fake.add_issue(
+        IssueSeed::new("Failing test: tests.test_app::test_a")
+            .label("test-failure")
+            .body(key),
+    );
+    let h = run_of(step(&fake), 80, 1);
+    h.write_file(REPORT, junit(&[("test_a", R::Fail("boom"))]));
+    let run = h.run().assert_success();
+    assert_clean(&fake, &run);
+    let dup = fake.issue(second).unwrap();
+    assert_eq!(
+        (dup.state.as_str(), dup.state_reason.as_deref()),
+        ("closed", Some("duplicate"))
+    );
+    assert!(
+        fake.issue_comments(second)[0]
+            .body
+            .contains(&format!("Duplicate of #{first}"))
+    );
+    assert_eq!(fake.issue(first).unwrap().state, "open");
+    assert_eq!(numbers(&run, "commented"), vec![first, second]);
+    assert_eq!(numbers(&run, "closed"), vec![second]);
+    assert!(
+        run.summary.contains("closed as a duplicate"),
+        "{}",
+        run.summary
+    );
+}
