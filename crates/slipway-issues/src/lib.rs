@@ -106,7 +106,7 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum IssuesError {
     /// A GitHub request failed (after the retry policy's attempts).
-    #[error("{doing}: {source}")]
+    #[error("{doing}: {source}{}", permission_hint(source))]
     GitHub {
         /// What was being done.
         doing: String,
@@ -114,6 +114,17 @@ pub enum IssuesError {
         #[source]
         source: GitHubError,
     },
+}
+
+/// For a refusal (403, or the 404 GitHub gives a token that may not see the repository's
+/// issues), the permission this tool needs.
+fn permission_hint(source: &GitHubError) -> &'static str {
+    match source {
+        GitHubError::Forbidden(_) | GitHubError::NotFound(_) => {
+            "\nhint: test-issues needs `permissions: issues: write` on the job (a reusable workflow: on the calling job)"
+        }
+        _ => "",
+    }
 }
 
 /// Lists the label's issues, plans, and (unless a dry run) applies the plan.

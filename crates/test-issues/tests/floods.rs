@@ -342,3 +342,27 @@ fn rate_limits_and_5xx_go_through_the_retry_policy() {
     );
     assert!(run.stderr.contains("500"), "{}", run.stderr);
 }
+
+#[test]
+fn a_token_without_issues_write_is_told_which_permission_it_needs() {
+    let fake = fake();
+    fake.inject(Fault::status(
+        Match::route(RouteKind::CreateIssue).always(),
+        403,
+    ));
+    let h = step(&fake);
+    h.write_file(REPORT, junit(&[("test_a", R::Fail("boom"))]));
+    let run = h.run().assert_failure();
+    assert!(
+        run.stderr
+            .contains("opening an issue for `tests.test_app::test_a`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: test-issues needs `permissions: issues: write`"),
+        "{}",
+        run.stderr
+    );
+}
