@@ -23,7 +23,7 @@ pub static TOOL: Tool = Tool {
     description: "Open (or reopen) one GitHub issue per failing test from JUnit XML reports, comment once per run attempt, close issues of tests that pass again, label flaky tests, and summarise a flood in one issue.",
     inputs: &[
         InputSpec::list("reports", "JUnit XML reports to read: globs relative to the workspace, newline or comma separated (pytest --junitxml, cargo-nextest, jest-junit, maven surefire).").default("**/junit*.xml"),
-        InputSpec::string("context", "Part of every test's key, so matrix cells get their own issues, e.g. `tests (3.12, ubuntu)` built from the matrix values.").default("${{ github.job }}"),
+        InputSpec::string("context", "Part of every test's key, so matrix cells get their own issues, e.g. `tests (3.12, ubuntu)` built from the matrix values; outside a workflow: `local`.").default("${{ github.job }}"),
         InputSpec::string("label", "The label every issue gets; issues are found by it (through the list API, never search).").default("test-failure"),
         InputSpec::string("flaky-label", "The label added to the issue of a test that failed, then passed on a rerun.").default("flaky"),
         InputSpec::bool("close-on-pass", true, "Close a test's issue (as completed) when the test passes again; false: comment once and leave it open."),

@@ -61,7 +61,9 @@ impl Request {
         }
         let context = i.string("context").unwrap_or_default();
         let context = if context.is_empty() {
-            action.context.job.clone().unwrap_or_else(|| "tests".into())
+            // Outside a workflow there is no job: a context of its own, so a local run never
+            // touches the issues of a CI job.
+            action.context.job.clone().unwrap_or_else(|| "local".into())
         } else {
             context
         };

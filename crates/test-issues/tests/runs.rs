@@ -445,3 +445,17 @@ fn duplicates_left_by_an_earlier_race_are_closed_as_duplicates_of_the_oldest() {
         run.summary
     );
 }
+
+#[test]
+fn without_a_job_the_context_is_local_so_a_laptop_run_never_touches_ci_issues() {
+    let fake = fake();
+    let h = step(&fake).unset("GITHUB_JOB");
+    h.write_file(REPORT, junit(&[("test_a", R::Fail("boom"))]));
+    let run = h.run().assert_success();
+    assert_clean(&fake, &run);
+    let body = issue_for(&fake, "test_a").body.unwrap();
+    assert!(
+        body.starts_with("<!-- slipway-test-issues context=local test="),
+        "{body}"
+    );
+}
