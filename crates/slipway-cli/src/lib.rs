@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use slipway_runner::{Tool, run_with_args};
 
 /// Every tool, in pipeline order.
-pub const TOOLS: [&Tool; 5] = [
+pub const TOOLS: [&Tool; 6] = [
     &version_bump::TOOL,
     &draft_release::TOOL,
     &fetch_assets::TOOL,
     &pypi_publish::TOOL,
     &nightly::TOOL,
+    &test_issues::TOOL,
 ];
 
 /// The tools' names, comma separated (for messages).
@@ -32,6 +33,8 @@ pub fn run_tool(name: &str, args: Vec<String>) -> Option<ExitCode> {
         run_with_args(&pypi_publish::TOOL, args, pypi_publish::main)
     } else if name == nightly::TOOL.name {
         run_with_args(&nightly::TOOL, args, nightly::main)
+    } else if name == test_issues::TOOL.name {
+        run_with_args(&test_issues::TOOL, args, test_issues::main)
     } else {
         return None;
     };

@@ -51,3 +51,33 @@ fn each_tool_answers_by_name_and_an_unknown_tool_is_an_error() {
     let r = Harness::new(BIN).run().assert_failure();
     assert!(r.stderr.contains("Usage: slipway <tool>"), "{}", r.stderr);
 }
+
+#[test]
+fn test_issues_through_the_umbrella_takes_its_defaults() {
+    let fake = slipway_testkit::github::FakeGitHub::with_repo("octo/widgets");
+    let mut h = Harness::new(BIN)
+        .arg("test-issues")
+        .env("SLIPWAY_UMBRELLA", "1")
+        .env("GITHUB_JOB", "tests");
+    for input in test_issues::TOOL.inputs {
+        h = h.input(input.name, "");
+    }
+    let h = h.github(&fake);
+    h.write_file(
+        "reports/junit-unit.xml",
+        r#"<testsuite><testcase classname="t" name="a"><failure message="boom"/></testcase></testsuite>"#,
+    );
+    let r = h.run().assert_success();
+    // reports **/junit*.xml, context = the job, label test-failure, max-issues 10.
+    assert_eq!(r.output("failed"), "1");
+    let issues = fake.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].labels, vec!["test-failure"]);
+    assert!(
+        issues[0]
+            .body
+            .as_deref()
+            .unwrap()
+            .starts_with("<!-- slipway-test-issues context=tests test=t%3A%3Aa -->")
+    );
+}

@@ -1,5 +1,5 @@
-//! A typed GitHub REST client for slipway's actions: releases, assets, tags and file contents
-//! of one repository.
+//! A typed GitHub REST client for slipway's actions: releases, assets, tags, file contents and
+//! issues of one repository.
 //!
 //! Every request — JSON calls, streamed asset uploads and downloads — goes through the shared
 //! transport (`slipway-http`): one retry policy ([`RetryPolicy`]: 5xx and connection errors back
@@ -25,6 +25,7 @@ mod client;
 mod config;
 mod error;
 mod inputs;
+mod issues;
 mod models;
 mod releases;
 mod transfer;
@@ -36,6 +37,10 @@ pub use error::{ApiFailure, GitHubError};
 pub use inputs::{
     API_URL_INPUT, REPOSITORY_INPUT, SetupError, asset_name_input, client_from_inputs,
     retry_policy, token_input,
+};
+pub use issues::{
+    Issue, IssueComment, IssueLabel, IssuePatch, IssueState, MAX_BODY_CHARS, NewIssue, StateFilter,
+    StateReason,
 };
 pub use models::{
     Asset, GeneratedNotes, NewRelease, Release, ReleasePatch, Tag, TagCommit, github_asset_name,

@@ -59,6 +59,12 @@ pub struct Context {
     pub ref_name: Option<String>,
     /// GITHUB_EVENT_NAME.
     pub event_name: Option<String>,
+    /// GITHUB_RUN_ID.
+    pub run_id: Option<String>,
+    /// GITHUB_RUN_ATTEMPT.
+    pub run_attempt: Option<String>,
+    /// GITHUB_JOB.
+    pub job: Option<String>,
 }
 
 impl Context {
@@ -74,6 +80,9 @@ impl Context {
             git_ref: s(env::GITHUB_REF),
             ref_name: s(env::GITHUB_REF_NAME),
             event_name: s(env::GITHUB_EVENT_NAME),
+            run_id: s(env::GITHUB_RUN_ID),
+            run_attempt: s(env::GITHUB_RUN_ATTEMPT),
+            job: s(env::GITHUB_JOB),
         }
     }
 }

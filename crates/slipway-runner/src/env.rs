@@ -34,6 +34,8 @@ pub const GITHUB_WORKSPACE: &str = "GITHUB_WORKSPACE";
 pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
 /// Attempt number of the run (re-runs increase it).
 pub const GITHUB_RUN_ATTEMPT: &str = "GITHUB_RUN_ATTEMPT";
+/// The job's id in the workflow file (`jobs.<id>`; matrix cells share it).
+pub const GITHUB_JOB: &str = "GITHUB_JOB";
 /// `1` when the run has debug logging enabled.
 pub const RUNNER_DEBUG: &str = "RUNNER_DEBUG";
 /// A temporary directory emptied at the start and end of each job.

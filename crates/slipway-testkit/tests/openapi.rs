@@ -14,9 +14,12 @@ use common::{api, client as raw_client};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use slipway_github::{ClientConfig, GitHub, GitHubError, NewRelease, ReleasePatch, RetryPolicy};
+use slipway_github::{
+    ClientConfig, GitHub, GitHubError, IssuePatch, IssueState, NewIssue, NewRelease, ReleasePatch,
+    RetryPolicy, StateFilter, StateReason,
+};
 use slipway_runner::RepoSlug;
-use slipway_testkit::github::{FakeGitHub, Fault, Match, ReleaseSeed, RouteKind};
+use slipway_testkit::github::{FakeGitHub, Fault, IssueSeed, Match, ReleaseSeed, RouteKind};
 
 const REPO: &str = "octo/widgets";
 
@@ -50,6 +53,15 @@ const OPERATIONS: &[&str] = &[
     "repos/get-commit:200",
     "repos/get-commit:422",
     "rate-limit/get:200",
+    "issues/list-for-repo:200",
+    "issues/create:201",
+    "issues/create:422",
+    "issues/get:200",
+    "issues/update:200",
+    "issues/list-comments:200",
+    "issues/create-comment:201",
+    "issues/add-labels:200",
+    "search/issues-and-pull-requests:200",
 ];
 
 fn root() -> PathBuf {
@@ -269,6 +281,86 @@ async fn exercise(fake: &FakeGitHub) {
 
     gh.delete_release(draft.id).await.unwrap();
     assert!(gh.release(draft.id).await.is_err());
+
+    exercise_issues(fake, &gh).await;
+}
+
+/// The issues API as test-issues uses it: the paged list by label and state (pull requests
+/// among the issues), create, get, close and reopen with a reason, comments, labels; and the
+/// search endpoint the tool must never need.
+async fn exercise_issues(fake: &FakeGitHub, gh: &GitHub) {
+    fake.set_search_lag(Duration::ZERO);
+    fake.add_issue(
+        IssueSeed::new("Add retries")
+            .label("test-failure")
+            .pull_request(),
+    );
+    fake.add_issue(IssueSeed::new("old").label("test-failure").closed());
+    let created = gh
+        .create_issue(&NewIssue {
+            title: "Failing test: t::a".into(),
+            body: "<!-- key -->\nbody".into(),
+            labels: vec!["test-failure".into()],
+        })
+        .await
+        .unwrap();
+    let listed = gh
+        .list_issues(&["test-failure"], StateFilter::All)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed.iter().filter(|i| i.is_pull_request()).count(), 1);
+    assert_eq!(
+        gh.issue(created.number).await.unwrap().title,
+        "Failing test: t::a"
+    );
+    let too_long = gh
+        .create_issue(&NewIssue {
+            title: "x".into(),
+            body: "x".repeat(65_537),
+            labels: Vec::new(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(too_long, GitHubError::Validation(_)), "{too_long}");
+    gh.create_issue_comment(created.number, "<!-- run -->\nstill failing")
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.list_issue_comments(created.number).await.unwrap().len(),
+        1
+    );
+    gh.add_issue_labels(created.number, &["flaky".into()])
+        .await
+        .unwrap();
+    for (state, reason) in [
+        (IssueState::Closed, StateReason::Completed),
+        (IssueState::Open, StateReason::Reopened),
+        (IssueState::Closed, StateReason::Duplicate),
+    ] {
+        let patch = IssuePatch {
+            state: Some(state),
+            state_reason: Some(reason),
+            ..IssuePatch::default()
+        };
+        let i = gh.update_issue(created.number, &patch).await.unwrap();
+        assert_eq!(i.state, state);
+    }
+    let patch = IssuePatch {
+        title: Some("3 failing tests".into()),
+        body: Some("new body".into()),
+        ..IssuePatch::default()
+    };
+    gh.update_issue(created.number, &patch).await.unwrap();
+    let found = api(
+        fake,
+        Method::GET,
+        "/search/issues?q=repo%3Aocto%2Fwidgets+is%3Aissue+label%3Atest-failure+body&per_page=100",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(found.status(), 200);
 }
 
 /// Runs `scripts/check-openapi.py` on exchanges; returns whether it passed, and its output.

@@ -6,7 +6,7 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-use super::ctx::{Ctx, asset_response, empty, json, not_found};
+use super::ctx::{Ctx, asset_response, empty, json, not_found, paginate};
 use super::model::{MakeLatest, Release, State, fake_sha, github_asset_name, release_tag_path};
 use super::route::RouteKind as K;
 use super::wire::{RATE_LIMIT, error_body, validation_body};
@@ -19,6 +19,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::Unexpected => return not_found(),
         K::RateLimit => return rate_limit(ctx),
         K::Admin => return admin(ctx),
+        k if super::issues::handles(k) => return super::issues::dispatch(ctx, body).await,
         _ => {}
     }
     if !ctx.repo_known() {
@@ -67,58 +68,6 @@ async fn read_json(body: Body) -> Result<Value, Response> {
         Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(json(400, error_body("Problems parsing JSON"))),
     }
-}
-
-/// Answers one page of `items` with GitHub's `Link` header (`per_page` default 30, max 100).
-fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
-    let per_page = ctx
-        .param("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(30)
-        .min(100);
-    let page = ctx
-        .param("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let last = items.len().div_ceil(per_page).max(1);
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    let mut resp = json(200, Value::Array(slice));
-    let link_to = |n: usize, rel: &str| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in ctx.query.iter().filter(|(k, _)| k != "page") {
-            q.append_pair(k, v);
-        }
-        q.append_pair("page", &n.to_string());
-        format!(
-            "<{}{}?{}>; rel=\"{rel}\"",
-            ctx.shared.urls.api,
-            ctx.path,
-            q.finish()
-        )
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(link_to((page - 1).min(last), "prev"));
-    }
-    if page < last {
-        links.push(link_to(page + 1, "next"));
-        links.push(link_to(last, "last"));
-    }
-    if page > 1 {
-        links.push(link_to(1, "first"));
-    }
-    if !links.is_empty()
-        && let Ok(v) = links.join(", ").parse()
-    {
-        resp.headers_mut().insert(http::header::LINK, v);
-    }
-    resp
 }
 
 fn release_response(ctx: &Ctx, status: u16, id: u64) -> Response {

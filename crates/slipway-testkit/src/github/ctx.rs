@@ -80,3 +80,55 @@ pub(crate) fn asset_response(ctx: &Ctx, status: u16, id: u64) -> Response {
         ctx.shared.urls.asset_json(&r.repo, &release_tag_path(r), a),
     )
 }
+
+/// Answers one page of `items` with GitHub's `Link` header (`per_page` default 30, max 100).
+pub(crate) fn paginate(ctx: &Ctx, items: Vec<Value>) -> Response {
+    let per_page = ctx
+        .param("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(30)
+        .min(100);
+    let page = ctx
+        .param("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let mut resp = json(200, Value::Array(slice));
+    let link_to = |n: usize, rel: &str| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in ctx.query.iter().filter(|(k, _)| k != "page") {
+            q.append_pair(k, v);
+        }
+        q.append_pair("page", &n.to_string());
+        format!(
+            "<{}{}?{}>; rel=\"{rel}\"",
+            ctx.shared.urls.api,
+            ctx.path,
+            q.finish()
+        )
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(link_to((page - 1).min(last), "prev"));
+    }
+    if page < last {
+        links.push(link_to(page + 1, "next"));
+        links.push(link_to(last, "last"));
+    }
+    if page > 1 {
+        links.push(link_to(1, "first"));
+    }
+    if !links.is_empty()
+        && let Ok(v) = links.join(", ").parse()
+    {
+        resp.headers_mut().insert(http::header::LINK, v);
+    }
+    resp
+}

@@ -1,4 +1,4 @@
-//! A stateful fake of GitHub's REST API for releases, tags and contents, faithful to the
+//! A stateful fake of GitHub's REST API for releases, tags, contents and issues, faithful to the
 //! documented behaviour slipway relies on, with fault injection and a request log.
 //!
 //! It listens on three local ports like github.com's three hosts: the API, the uploads host
@@ -19,6 +19,8 @@ mod api;
 mod ctx;
 mod exchange;
 mod fault;
+mod issue_store;
+mod issues;
 mod log;
 mod model;
 mod route;
@@ -32,6 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
+pub use issue_store::{Issue, IssueComment, IssueSeed};
 pub use log::{RequestRecord, max_concurrency};
 pub use model::{
     Asset, AssetState, DownloadMode, MakeLatest, Release, ReleaseSeed, github_asset_name, rfc3339,

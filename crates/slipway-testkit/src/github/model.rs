@@ -261,6 +261,8 @@ pub(crate) struct State {
     pub immutable_releases: std::collections::BTreeSet<u64>,
     /// `(lower-cased repo, tag)` of deleted immutable releases: never usable again.
     pub burned_tags: std::collections::BTreeSet<(String, String)>,
+    /// Issues, pull requests, comments and labels ([`super::issues`]).
+    pub issues: super::issue_store::Issues,
 }
 
 impl State {
@@ -285,6 +287,7 @@ impl State {
             immutable: false,
             immutable_releases: std::collections::BTreeSet::new(),
             burned_tags: std::collections::BTreeSet::new(),
+            issues: super::issue_store::Issues::default(),
         }
     }
 

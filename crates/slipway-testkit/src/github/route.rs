@@ -63,6 +63,22 @@ pub enum RouteKind {
     GetCommit,
     /// `GET /rate_limit`.
     RateLimit,
+    /// `GET /repos/{o}/{r}/issues` (pull requests included).
+    ListIssues,
+    /// `POST /repos/{o}/{r}/issues`.
+    CreateIssue,
+    /// `GET /repos/{o}/{r}/issues/{number}`.
+    GetIssue,
+    /// `PATCH /repos/{o}/{r}/issues/{number}`.
+    UpdateIssue,
+    /// `GET /repos/{o}/{r}/issues/{number}/comments`.
+    ListIssueComments,
+    /// `POST /repos/{o}/{r}/issues/{number}/comments`.
+    CreateIssueComment,
+    /// `POST /repos/{o}/{r}/issues/{number}/labels`.
+    AddIssueLabels,
+    /// `GET /search/issues` (its index lags behind writes).
+    SearchIssues,
     /// The fake's own `/_fake/…` admin routes (not logged).
     Admin,
     /// Anything else: answered 404 and listed by [`super::FakeGitHub::unexpected_requests`].
@@ -97,6 +113,7 @@ pub(crate) fn classify(host: Host, method: &str, path: &str, octet: bool) -> Rou
     let id = |s: &str| s.parse::<u64>().ok();
     let kind = match (host, method, segs.as_slice()) {
         (Host::Api, "GET", ["rate_limit"]) => Some(RouteKind::RateLimit),
+        (Host::Api, "GET", ["search", "issues"]) => Some(RouteKind::SearchIssues),
         (Host::Api, "POST", ["_fake", "releases", n, "publish"]) => id(n).map(|n| {
             route.id = n;
             RouteKind::Admin
@@ -175,6 +192,19 @@ fn api_repo_route(
             }
         }
         ("GET", ["tags"]) => K::ListTags,
+        ("GET", ["issues"]) => K::ListIssues,
+        ("POST", ["issues"]) => K::CreateIssue,
+        (m, ["issues", n, tail @ ..]) => {
+            route.id = id(n)?;
+            match (m, tail) {
+                ("GET", []) => K::GetIssue,
+                ("PATCH", []) => K::UpdateIssue,
+                ("GET", ["comments"]) => K::ListIssueComments,
+                ("POST", ["comments"]) => K::CreateIssueComment,
+                ("POST", ["labels"]) => K::AddIssueLabels,
+                _ => return None,
+            }
+        }
         ("GET", ["git", "ref", "tags", tag @ ..]) if !tag.is_empty() => {
             route.text = joined(tag);
             K::GetTagRef
