@@ -15,33 +15,12 @@ use crate::attest::{AttestError, AttestMode, Attested, SigstoreUrls, attest_all}
 use crate::dists::{LocalDist, LocalError, LocalOptions, common_version, scan};
 use crate::http::{Credentials, Patience};
 use crate::index::{IndexError, IndexFile, RemoteHash, download_sha256, project_files};
+pub use crate::oidc::TrustedPublishing;
 use crate::oidc::{OidcEnv, TrustedPublishingError, mint_token};
+use crate::promote::{PromoteError, PromoteFrom, Proof};
 use crate::upload::{Answer, UploadForm, send};
 use crate::urls::{project_url, same_origin};
-
-/// When to use trusted publishing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TrustedPublishing {
-    /// When no password is given.
-    #[default]
-    Auto,
-    /// Always; a password is an error.
-    Always,
-    /// Never; a password is required.
-    Never,
-}
-
-impl std::str::FromStr for TrustedPublishing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" | "" => Ok(Self::Auto),
-            "always" | "true" => Ok(Self::Always),
-            "never" | "false" => Ok(Self::Never),
-            _ => Err("expected `auto`, `always` or `never`".to_string()),
-        }
-    }
-}
+use crate::verify::{Expected, Verified, VerifyError, VerifyWait, read_back};
 
 /// Everything one publish needs, validated by the caller.
 #[derive(Debug, Clone)]
@@ -75,6 +54,10 @@ pub struct PublishRequest {
     pub sigstore: SigstoreUrls,
     /// The retry policy and time bounds of every request.
     pub patience: Patience,
+    /// Upload only dists this staging index has with the same sha256.
+    pub promote_from: Option<PromoteFrom>,
+    /// Read every file back from `index_url` after the uploads, waiting this long at most.
+    pub verify: Option<VerifyWait>,
 }
 
 /// What happened to one file.
@@ -132,6 +115,10 @@ pub struct PublishReport {
     pub index_url: Option<Url>,
     /// The attestation of each dist, made or reused by this run (empty when none were).
     pub attestations: Vec<Attested>,
+    /// With `promote_from`: each dist's proof that staging has the same bytes.
+    pub promoted: Vec<Proof>,
+    /// With `verify`: each file as the index serves it after the uploads.
+    pub verified: Vec<Verified>,
 }
 
 impl PublishReport {
@@ -283,6 +270,17 @@ pub enum PublishError {
     /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] HttpError),
+    /// `promote_from` does not have the same bytes (nothing was uploaded).
+    #[error(transparent)]
+    Promote(#[from] PromoteError),
+    /// Every file was handled, but the index does not serve them as uploaded.
+    #[error("{error}")]
+    Verify {
+        /// What was handled (uploaded or skipped).
+        report: Box<PublishReport>,
+        /// What the read-back found.
+        error: VerifyError,
+    },
     /// A file failed; `done` lists what is on the index already.
     #[error("publishing stopped at `{filename}`; {}", done_text(done))]
     Upload {
@@ -338,6 +336,11 @@ pub async fn publish(
     }
     let mut dists = scan(&req.packages_dir, &req.local, commands)?;
     let transport = req.patience.transport(commands.secrets())?;
+    // Before any token is minted or anything signed: nothing happens unless staging agrees.
+    let promoted = match &req.promote_from {
+        Some(from) => crate::promote::check(&transport, from, &dists, commands).await?,
+        None => Vec::new(),
+    };
     let mut expires = None;
     let auth = match &req.password {
         Some(password) => {
@@ -415,6 +418,8 @@ pub async fn publish(
         version: common_version(&dists),
         index_url: req.index_url.clone(),
         attestations,
+        promoted,
+        verified: Vec::new(),
     };
     for dist in &dists {
         let status = session
@@ -440,6 +445,17 @@ pub async fn publish(
                 dist.version(),
             ),
         });
+    }
+    if let Some(wait) = req.verify {
+        match session.read_back(&report.files, wait).await {
+            Ok(verified) => report.verified = verified,
+            Err(error) => {
+                return Err(PublishError::Verify {
+                    report: Box::new(report),
+                    error,
+                });
+            }
+        }
     }
     Ok(report)
 }
@@ -490,6 +506,40 @@ impl Session<'_> {
         } else {
             None
         }
+    }
+
+    /// Reads back every file uploaded or skipped (a dry run's would-be uploads are not there).
+    async fn read_back(
+        &self,
+        files: &[FileReport],
+        wait: VerifyWait,
+    ) -> Result<Vec<Verified>, VerifyError> {
+        let expected: Vec<Expected> = files
+            .iter()
+            .filter(|f| f.status != FileStatus::WouldUpload)
+            .map(|f| Expected {
+                name: f.name.clone(),
+                filename: f.filename.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+            })
+            .collect();
+        let Some(index) = &self.req.index_url else {
+            self.commands
+                .notice("read-back skipped: no `index-url` to read the files back from");
+            return Ok(Vec::new());
+        };
+        if expected.is_empty() {
+            return Ok(Vec::new());
+        }
+        read_back(
+            &self.transport,
+            index,
+            self.index_credential(),
+            &expected,
+            wait,
+        )
+        .await
     }
 
     /// Renews a trusted-publishing token that is close to expiry (between files, so a long

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use slipway_github::{ClientConfig, GitHub, GitHubError, NewRelease, ReleasePatch, RetryPolicy};
 use slipway_runner::RepoSlug;
-use slipway_testkit::github::{FakeGitHub, Fault, Match, ReleaseSeed, RouteKind};
+use slipway_testkit::github::{EnvironmentRule, FakeGitHub, Fault, Match, ReleaseSeed, RouteKind};
 
 const REPO: &str = "octo/widgets";
 
@@ -49,6 +49,8 @@ const OPERATIONS: &[&str] = &[
     "repos/get-content:404",
     "repos/get-commit:200",
     "repos/get-commit:422",
+    "repos/get-environment:200",
+    "repos/get-environment:404",
     "rate-limit/get:200",
 ];
 
@@ -263,6 +265,23 @@ async fn exercise(fake: &FakeGitHub) {
             .unwrap()
             .is_none()
     );
+
+    // Environments: one with every kind of protection rule, one with none, one missing (404).
+    fake.add_environment(
+        None,
+        "pypi",
+        &[
+            EnvironmentRule::Reviewers(vec!["octocat".into()]),
+            EnvironmentRule::WaitTimer(30),
+            EnvironmentRule::Branches { protected: false },
+        ],
+    );
+    fake.add_environment(None, "testpypi", &[]);
+    let pypi = gh.environment("pypi").await.unwrap().unwrap();
+    assert_eq!(pypi.gates().len(), 2);
+    let open = gh.environment("testpypi").await.unwrap().unwrap();
+    assert!(open.gates().is_empty() && open.branch_policy().is_none());
+    assert!(gh.environment("staging").await.unwrap().is_none());
 
     let rate = api(fake, Method::GET, "/rate_limit").send().await.unwrap();
     assert_eq!(rate.status(), 200);

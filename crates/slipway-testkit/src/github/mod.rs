@@ -17,6 +17,7 @@
 
 mod api;
 mod ctx;
+mod environments;
 mod exchange;
 mod fault;
 mod log;
@@ -30,6 +31,7 @@ mod wire;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use environments::EnvironmentRule;
 pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
 pub use log::{RequestRecord, max_concurrency};

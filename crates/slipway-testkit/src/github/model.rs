@@ -261,6 +261,8 @@ pub(crate) struct State {
     pub immutable_releases: std::collections::BTreeSet<u64>,
     /// `(lower-cased repo, tag)` of deleted immutable releases: never usable again.
     pub burned_tags: std::collections::BTreeSet<(String, String)>,
+    /// `(lower-cased repo, name)` → the environment's JSON (`super::environments`).
+    pub environments: BTreeMap<(String, String), serde_json::Value>,
 }
 
 impl State {
@@ -285,6 +287,7 @@ impl State {
             immutable: false,
             immutable_releases: std::collections::BTreeSet::new(),
             burned_tags: std::collections::BTreeSet::new(),
+            environments: BTreeMap::new(),
         }
     }
 

@@ -61,6 +61,8 @@ pub enum RouteKind {
     GetContents,
     /// `GET /repos/{o}/{r}/commits/{ref}`.
     GetCommit,
+    /// `GET /repos/{o}/{r}/environments/{name}`.
+    GetEnvironment,
     /// `GET /rate_limit`.
     RateLimit,
     /// The fake's own `/_fake/…` admin routes (not logged).
@@ -186,6 +188,10 @@ fn api_repo_route(
         ("GET", ["commits", git_ref]) if !git_ref.is_empty() => {
             route.text = decode(git_ref);
             K::GetCommit
+        }
+        ("GET", ["environments", name]) if !name.is_empty() => {
+            route.text = decode(name);
+            K::GetEnvironment
         }
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             route.text = joined(path);
