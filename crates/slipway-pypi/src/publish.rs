@@ -514,16 +514,7 @@ impl Session<'_> {
         files: &[FileReport],
         wait: VerifyWait,
     ) -> Result<Vec<Verified>, VerifyError> {
-        let expected: Vec<Expected> = files
-            .iter()
-            .filter(|f| f.status != FileStatus::WouldUpload)
-            .map(|f| Expected {
-                name: f.name.clone(),
-                filename: f.filename.clone(),
-                sha256: f.sha256.clone(),
-                size: f.size,
-            })
-            .collect();
+        let expected = Expected::of(files);
         let Some(index) = &self.req.index_url else {
             self.commands
                 .notice("read-back skipped: no `index-url` to read the files back from");

@@ -11,6 +11,7 @@ use slipway_runner::env::SLIPWAY_VERIFY_WAIT;
 use url::Url;
 
 use crate::index::{IndexError, Served, served};
+use crate::publish::{FileReport, FileStatus};
 
 /// The default longest wait for an index's pages to show what was uploaded.
 pub const DEFAULT_VERIFY_WAIT: Duration = Duration::from_secs(120);
@@ -65,6 +66,23 @@ pub struct Expected {
     pub sha256: String,
     /// Its size (a file listed without a hash is read no further).
     pub size: u64,
+}
+
+impl Expected {
+    /// The files of a publish that must be on the index: uploaded or skipped (a dry run's
+    /// would-be uploads are not there).
+    pub fn of(files: &[FileReport]) -> Vec<Self> {
+        files
+            .iter()
+            .filter(|f| f.status != FileStatus::WouldUpload)
+            .map(|f| Self {
+                name: f.name.clone(),
+                filename: f.filename.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+            })
+            .collect()
+    }
 }
 
 /// One file the index serves with the expected sha256.
@@ -194,6 +212,7 @@ pub async fn read_back(
             missing.join(", "),
             nap.as_secs_f64()
         );
+        // Not a retry: the index answered; its page has not caught up yet (SLIPWAY_VERIFY_WAIT).
         tokio::time::sleep(nap).await;
         pause = (pause * 2).min(MAX_PAUSE);
     }
