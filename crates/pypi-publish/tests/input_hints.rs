@@ -151,7 +151,8 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
 /// Rejections that need two inputs, or an environment variable, to arise.
 #[test]
 fn promotion_and_read_back_settings_that_cannot_work_are_refused() {
-    let cases: &[(&[(&str, &str)], &[(&str, &str)], &str)] = &[
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Pairs<'_>, Pairs<'_>, &str)] = &[
         (
             &[
                 ("repository-url", "http://127.0.0.1:9/"),
