@@ -10,6 +10,7 @@ use common::fake::{self, Fake};
 use common::{Outcome, run};
 use slipway_testkit::doubles::oidc::{self, GitHubOidc, TokenIssuer};
 use slipway_testkit::github::{EnvironmentRule, FakeGitHub};
+use slipway_testkit::hostile::{Behaviour, EchoFormat, HostileServer, Rule};
 
 const REPO: &str = "octo/pkg";
 const REQUEST_TOKEN: &str = "ghs_gateREQUESTtoken0123456789";
@@ -78,7 +79,7 @@ fn publish(
     }
     inputs.extend_from_slice(extra);
     let request_url = oidc.map(GitHubOidc::request_url);
-    let mut env = vec![("SLIPWAY_RETRY_UNIT_MS", "10")];
+    let mut env = common::hostile::FAST.to_vec();
     if let Some(url) = &request_url {
         env.push(("ACTIONS_ID_TOKEN_REQUEST_URL", url.as_str()));
         env.push(("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN));
@@ -222,4 +223,42 @@ fn no_token_no_oidc_or_no_environment_claim_is_a_notice_or_an_error_when_require
             "{label}: nothing uploaded"
         );
     }
+}
+
+#[test]
+fn a_github_api_that_echoes_the_token_or_never_answers_is_bounded_and_leaks_nothing() {
+    let w = world();
+    let token = w.github.token();
+    let endpoint = oidc_endpoint(Some("pypi"));
+    let echoing = slipway_testkit::hostile::echoing_api(&w.github, 500, EchoFormat::Json);
+    let silent = HostileServer::proxy(w.github.api_url())
+        .with(Rule::prefix("/repos/", Behaviour::BlackHole));
+    for (label, api) in [("echo", echoing.url()), ("black hole", silent.url())] {
+        let started = std::time::Instant::now();
+        let out = publish(&w, Some(&token), Some(&endpoint), &[("api-url", api)]);
+        out.assert_ok();
+        assert!(
+            started.elapsed() < common::hostile::BOUND,
+            "{label}: took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            notices(&out)
+                .iter()
+                .any(|m| m.contains("the environment `pypi` could not be read")),
+            "{label}: {:?}",
+            notices(&out)
+        );
+        let required = publish(
+            &w,
+            Some(&token),
+            Some(&endpoint),
+            &[("api-url", api), ("require-protected-environment", "true")],
+        );
+        required.assert_failed_with(&["could not be read", "hint: grant the job `actions: read`"]);
+    }
+    assert!(
+        echoing.saw(&token),
+        "the echoing API got the token it should echo"
+    );
 }
