@@ -1,6 +1,7 @@
-//! A hostile staging index (`promote-from`): one that never answers, drips its page, answers
-//! HTML garbage or a body that never ends. Each run ends within its shortened bounds, uploads
-//! nothing to production, and leaks no credential.
+//! Hostile servers on the promotion's two new paths: a staging index (`promote-from`) that never
+//! answers, drips its page, answers HTML or JSON garbage or a body that never ends (the run ends
+//! within its shortened bounds, uploads nothing, leaks no credential), and a production index
+//! whose page turns hostile after the upload (the read-back ends within its bounds too).
 
 mod common;
 
@@ -70,6 +71,39 @@ fn a_hostile_staging_index_ends_within_its_bound_and_nothing_is_uploaded() {
                 .iter()
                 .all(|r| r.authorization().is_none()),
             "{label}: production's credentials went to staging"
+        );
+        assert_no_leak(&out, &basic_forms("__token__", TOKEN));
+    }
+}
+
+/// The read-back is bounded too: an index that takes the upload, then never answers its page
+/// (or drips it), ends the run within the bounds with a hint; the file was uploaded once.
+#[test]
+fn a_hostile_index_page_after_the_upload_ends_the_read_back_within_its_bound() {
+    for (label, behaviour) in [
+        ("black hole", Behaviour::BlackHole),
+        (
+            "endless body",
+            Behaviour::endless_body(EndlessFraming::Chunked),
+        ),
+    ] {
+        let (dir, _) = one_wheel("readback");
+        let index = HostileServer::start()
+            .with(
+                Rule::prefix(
+                    "/simple/",
+                    Behaviour::respond(404, "text/plain", "not found"),
+                )
+                .times(1),
+            )
+            .with(Rule::prefix("/simple/", behaviour))
+            .with(common::hostile::ok_upload());
+        let (out, took) = publish(index.url(), dir.path(), &[("verify-uploaded", "true")], &[]);
+        assert_failed_in_bound(&out, took, &["read-back: cannot read the index"]);
+        assert_eq!(
+            common::hostile::posts(&index).len(),
+            1,
+            "{label}: one upload"
         );
         assert_no_leak(&out, &basic_forms("__token__", TOKEN));
     }
