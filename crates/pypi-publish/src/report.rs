@@ -75,7 +75,7 @@ pub fn promotion(summary: &mut Summary, from: Option<&PromoteFrom>, proofs: &[Pr
     summary.heading(3, "Promotion");
     summary.paragraph(&format!(
         "Every file is on the staging index `{}` with the same sha256:",
-        cell(from.index.as_str())
+        cell(&slipway_pypi::display_input_url(from.index.as_str()))
     ));
     let rows: Vec<Vec<String>> = proofs
         .iter()

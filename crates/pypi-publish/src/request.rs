@@ -224,7 +224,7 @@ fn promote_from(action: &Action, index_url: Option<&Url>) -> anyhow::Result<Opti
     let Some((index, auth)) = url_input(action, "promote-from")? else {
         return Ok(None);
     };
-    let shown = index.to_string();
+    let shown = slipway_pypi::display_input_url(index.as_str());
     let invalid = |reason: &str| action.inputs.invalid("promote-from", &shown, reason);
     if index.path().trim_end_matches('/').ends_with("/legacy") {
         return Err(invalid("it is an upload URL, not a simple index\nhint: give the staging index's simple API, e.g. `https://test.pypi.org/simple/` (not `https://test.pypi.org/legacy/`)").into());
