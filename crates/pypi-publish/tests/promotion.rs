@@ -268,6 +268,30 @@ fn the_read_back_catches_a_file_the_index_does_not_serve() {
 }
 
 #[test]
+fn the_read_back_waits_for_a_page_that_lags_behind_the_upload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = build_dists("hatchling", "promo-lagging", "1.0.0", tmp.path());
+    // After the uploads, the page goes on showing nothing for its next three reads (a cache).
+    let mut uploads = 0;
+    let mut stale_reads = 0;
+    let index = common::fake::index(move |req, _| {
+        uploads += usize::from(common::fake::Fake::is_upload(req));
+        let stale = uploads == 2 && req.method == "GET" && stale_reads < 3;
+        stale_reads += usize::from(stale);
+        stale.then(|| common::fake::Reply::new(404, "text/plain", "not found"))
+    });
+    let out = to_fake(&index, &dist, &[("verify-uploaded", "true")]);
+    out.assert_ok();
+    let verified: Vec<serde_json::Value> = serde_json::from_str(&out.outputs["verified"]).unwrap();
+    assert_eq!(verified.len(), 2, "{}", out.all_text());
+    assert!(
+        out.stderr.contains("not listed yet; looking again"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn the_read_back_is_off_by_default_for_other_indexes() {
     let tmp = tempfile::tempdir().unwrap();
     let dist = build_dists("hatchling", "promo-noverify", "1.0.0", tmp.path());

@@ -230,6 +230,11 @@ mod tests {
             (r.kind, r.text.as_str()),
             (RouteKind::GetContents, "src/pkg/__init__.py")
         );
+        let r = classify(Host::Api, "GET", "/repos/o/r/environments/py%20pi", false);
+        assert_eq!(
+            (r.kind, r.text.as_str()),
+            (RouteKind::GetEnvironment, "py pi")
+        );
         let r = classify(Host::Uploads, "POST", "/repos/o/r/releases/9/assets", false);
         assert_eq!((r.kind, r.id), (RouteKind::UploadAsset, 9));
     }
