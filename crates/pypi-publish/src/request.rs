@@ -35,9 +35,28 @@ fn url_input(action: &Action, name: &str) -> anyhow::Result<Option<(Url, Option<
             .commands
             .add_mask(if password.is_empty() { user } else { password });
     }
-    let url = slipway_pypi::parse_secure_url(&raw)
-        .map_err(|e| inputs.invalid(name, &slipway_pypi::display_input_url(&raw), e.to_string()))?;
+    let url = slipway_pypi::parse_secure_url(&raw).map_err(|e| {
+        let reason = match (&e, example_url(name)) {
+            // The library's example is an upload URL; a simple index's input shows one of those.
+            (slipway_pypi::UrlError::Invalid { .. }, Some(example)) => format!(
+                "{}\nhint: write a full URL such as `{example}`",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+            _ => e.to_string(),
+        };
+        inputs.invalid(name, &slipway_pypi::display_input_url(&raw), reason)
+    })?;
     Ok(Some((slipway_pypi::without_userinfo(&url), credentials)))
+}
+
+/// The example a malformed simple-index URL input is shown (`None`: the library's own, an
+/// upload URL).
+fn example_url(name: &str) -> Option<&'static str> {
+    match name {
+        "index-url" => Some("https://pypi.org/simple/"),
+        "promote-from" => Some("https://test.pypi.org/simple/"),
+        _ => None,
+    }
 }
 
 /// A validated request, built from the inputs.
