@@ -101,12 +101,14 @@ def start_pypiserver(venv, packages, htpasswd, port, extra=(), **popen):
     )
 
 
-def start_fake_github(binary, repo, token, state_dir, timeout=30, **popen):
-    """Starts the fake GitHub with its state in `state_dir`; `popen` goes to subprocess.Popen
-    (stderr, ...). Returns the process and the URLs it announced (`api_url`, `uploads_url`);
-    raises RuntimeError (the process stopped) if it announces none within `timeout` seconds."""
+def start_fake_github(binary, repo, token, state_dir, timeout=30, extra=(), **popen):
+    """Starts the fake GitHub with its state in `state_dir` (`extra`: more flags); `popen` goes
+    to subprocess.Popen (stderr, ...). Returns the process and the URLs it announced (`api_url`,
+    `uploads_url`, `storage_url`, `bound_urls`); raises RuntimeError (the process stopped) if it
+    announces none within `timeout` seconds."""
     proc = subprocess.Popen(
-        [binary, "--repo", repo, "--token", token, "--port", "0", "--state-dir", str(state_dir)],
+        [binary, "--repo", repo, "--token", token, "--port", "0", "--state-dir", str(state_dir),
+         *extra],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         **popen,
@@ -179,16 +181,20 @@ class PyPIServer(_Process):
 
 
 class FakeGitHub(_Process):
-    """The slipway fake GitHub (release build), its assets in a temporary directory."""
+    """The slipway fake GitHub (release build), its assets in a temporary directory. With
+    `public_urls` (API, uploads, storage base URLs of a proxy in front of it) its answers point
+    there; `bound` is where it really listens."""
 
-    def __init__(self, binary, work):
+    def __init__(self, binary, work, public_urls=None):
         self.dir = tempfile.mkdtemp(prefix="fake-github-", dir=work)
         self.log = open(os.path.join(self.dir, "..", "fake-github.log"), "ab")
+        extra = ["--public-urls", ",".join(public_urls)] if public_urls else []
         self.proc, urls = start_fake_github(
-            binary, REPO, TOKEN, os.path.join(self.dir, "state"), stderr=self.log
+            binary, REPO, TOKEN, os.path.join(self.dir, "state"), extra=extra, stderr=self.log
         )
         self.api = urls["api_url"].rstrip("/")
         self.uploads = urls["uploads_url"].rstrip("/")
+        self.bound = urls["bound_urls"]
 
     def call(self, method, path, body=None):
         """One JSON API call with the token; returns the decoded answer."""

@@ -35,6 +35,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::bool("allow-published", false, "Attach missing files to an already published release instead of failing; its existing assets are never replaced."),
         InputSpec::bool("publish", false, "Publish the release once every asset is attached (for repositories with immutable releases)."),
         InputSpec::string("make-latest", "When publishing: true, false or legacy (empty: GitHub's default)."),
+        slipway_runner::max_parallel_input("How many files upload at once (1 to 64); the checksums manifest goes last, alone."),
         InputSpec::bool("dry-run", false, "Do everything but write: say which release and assets would be created, uploaded or replaced."),
         slipway_github::token_input("GitHub token with contents: write."),
         slipway_github::REPOSITORY_INPUT,

@@ -109,6 +109,7 @@ impl Request {
             publish: i.bool("publish")?,
             make_latest,
             dry_run: i.bool("dry-run")?,
+            max_parallel: i.max_parallel()?,
         };
         Ok(Self {
             draft,

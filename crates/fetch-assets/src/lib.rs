@@ -28,7 +28,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::string("dir", "Directory the files go to, relative to the workspace (created if missing). A relative path may not lead outside the workspace (through `..` or a symlink); give an absolute path to write elsewhere on purpose.").default(slipway_dist::DIST_DIR),
         InputSpec::bool("verify", true, "Check each file's SHA-256 against the asset's digest and the checksums manifest; a mismatch fails and leaves no file."),
         InputSpec::string("checksums", "Name of the checksums asset (sha256sum format) to verify against; empty to use only GitHub's digests.").default(MANIFEST),
-        InputSpec::string("concurrency", "How many files download at once (1 to 64).").default("4"),
+        slipway_runner::max_parallel_input("How many files download at once (1 to 64).").alias("concurrency"),
         InputSpec::bool("fail-on-empty", true, "Fail when no asset matches the patterns."),
         InputSpec::string("tag-template", "How a version becomes a tag; the `version` output is the tag read through it.").default(slipway_version::DEFAULT_TAG_TEMPLATE),
         InputSpec::bool("dry-run", false, "Find the release and check the files already present, but download nothing."),

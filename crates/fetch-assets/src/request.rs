@@ -8,9 +8,6 @@ use slipway_github::GitHub;
 use slipway_release::fetch::names::NameFilter;
 use slipway_release::fetch::{Fetch, FetchError, Selector};
 
-/// The most downloads at once `concurrency` accepts.
-pub const MAX_CONCURRENCY: usize = 64;
-
 /// A validated request, built from the inputs (and the event payload when no release is named).
 #[derive(Debug)]
 pub struct Request {
@@ -20,27 +17,6 @@ pub struct Request {
     pub github: GitHub,
     /// Progress as log lines (Actions) or a live line (a terminal).
     pub in_actions: bool,
-}
-
-/// Downloads at once when `concurrency` is empty.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
-fn parse_concurrency(s: &str) -> Result<usize, String> {
-    let hint = format!(
-        "\nhint: `concurrency` is how many files download at once: a whole number such as {DEFAULT_CONCURRENCY} (the default)"
-    );
-    match s.parse::<u64>() {
-        Ok(n) if (1..=MAX_CONCURRENCY as u64).contains(&n) => Ok(n as usize),
-        Ok(_) => Err(format!(
-            "expected a whole number from 1 to {MAX_CONCURRENCY}{hint}"
-        )),
-        Err(_) if s.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
-            "expected a whole number from 1 to {MAX_CONCURRENCY}, and this one is far larger{hint}"
-        )),
-        Err(_) => Err(format!(
-            "expected a whole number from 1 to {MAX_CONCURRENCY}, written in decimal digits{hint}"
-        )),
-    }
 }
 
 fn parse_id(s: &str) -> Result<u64, String> {
@@ -153,9 +129,7 @@ impl Request {
         if dir.exists() && !dir.is_dir() {
             return Err(FetchError::DirIsFile { dir }.into());
         }
-        let concurrency = i
-            .parsed("concurrency", parse_concurrency)?
-            .unwrap_or(DEFAULT_CONCURRENCY);
+        let max_parallel = i.max_parallel()?;
         let tag_template = i.or_default("tag-template");
         slipway_version::render_tag(&tag_template, "0.0.0")
             .map_err(|e| i.invalid("tag-template", &tag_template, e.to_string()))?;
@@ -168,7 +142,7 @@ impl Request {
             dir,
             verify: i.bool("verify")?,
             checksums: i.string("checksums"),
-            concurrency,
+            max_parallel,
             fail_on_empty: i.bool("fail-on-empty")?,
             tag_template,
             dry_run: i.bool("dry-run")?,
@@ -231,22 +205,5 @@ mod tests {
         assert_eq!(inside("in/../../x"), Err(root.parent().unwrap().join("x")));
         assert_eq!(inside("dangling"), Err(root.parent().unwrap().join("gone")));
         assert_eq!(inside("../x"), Err(root.parent().unwrap().join("x")));
-    }
-
-    #[test]
-    fn concurrency_rejections_say_why_with_a_hint() {
-        assert_eq!(parse_concurrency("8"), Ok(8));
-        for bad in [
-            "0",
-            "65",
-            "-1",
-            "4.5",
-            "0x10",
-            "99999999999999999999999",
-            "four",
-        ] {
-            let err = parse_concurrency(bad).unwrap_err();
-            assert!(err.contains("\nhint: `concurrency`"), "{bad}: {err}");
-        }
     }
 }

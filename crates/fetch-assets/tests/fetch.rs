@@ -6,7 +6,7 @@ mod common;
 use common::{assert_clean, bytes_for, downloads, entries, sha, step, sums};
 use serde_json::json;
 use slipway_testkit::github::{
-    FakeGitHub, Fault, FaultAction, Host, Match, ReleaseSeed, RouteKind,
+    FakeGitHub, Fault, FaultAction, Host, Match, ReleaseSeed, RouteKind, max_concurrency,
 };
 
 const WHEEL: &str = "demo-1.0.0-py3-none-any.whl";
@@ -368,18 +368,54 @@ fn a_dir_that_is_a_file_is_refused_before_any_request() {
 }
 
 #[test]
-fn concurrency_must_be_a_positive_number() {
+fn max_parallel_must_be_a_positive_number() {
     let fake = FakeGitHub::with_repo("octo/demo");
     for bad in ["0", "four", "-1", "1000"] {
         let r = step(&fake)
             .input("tag", "v1.0.0")
-            .input("concurrency", bad)
+            .input("max-parallel", bad)
             .run()
             .assert_failure();
         let err = r.error_annotations().join("\n");
-        assert!(err.contains(&format!("input `concurrency` has an invalid value `{bad}`: expected a whole number from 1 to 64")), "{err}");
+        assert!(err.contains(&format!("input `max-parallel` has an invalid value `{bad}`: expected a whole number from 1 to 64")), "{err}");
     }
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn the_old_name_concurrency_is_still_read() {
+    let fake = FakeGitHub::with_repo("octo/demo");
+    let id = fake.add_release(ReleaseSeed::new("v1.0.0"));
+    for i in 0..4 {
+        let name = format!("demo-1.0.0-cp31{i}-cp31{i}-manylinux_2_17_x86_64.whl");
+        fake.add_asset(id, &name, &bytes_for(&name, 300_000), true);
+    }
+    let r = step(&fake)
+        .input("tag", "v1.0.0")
+        .input("checksums", "")
+        .input("concurrency", "1")
+        .run()
+        .assert_success();
+    assert_eq!(r.output("count"), "4");
+    let downloads: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.host == Host::Storage)
+        .collect();
+    assert_eq!(max_concurrency(&downloads), 1);
+    // A bad value under the old name is refused under the name the action documents.
+    let r = step(&fake)
+        .input("tag", "v1.0.0")
+        .input("concurrency", "0")
+        .run()
+        .assert_failure();
+    assert!(
+        r.error_annotations()
+            .join("\n")
+            .contains("input `max-parallel` has an invalid value `0`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -194,7 +194,7 @@ fn a_black_holed_storage_host_stops_new_downloads_after_the_first_failure() {
     let (_, wheels) = seed(&fake, ReleaseSeed::new(TAG), 8, false);
     let (api, storage) = proxies(&fake);
     storage.add(Rule::prefix("/release-assets/", Behaviour::BlackHole));
-    let h = through(&fake, &api).input("concurrency", "2");
+    let h = through(&fake, &api).input("max-parallel", "2");
     let (run, took) = timed(&h);
     let run = bounded(
         run,

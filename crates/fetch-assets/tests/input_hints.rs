@@ -1,5 +1,5 @@
 //! Inputs of fetch-assets: every rejection enumerated (the value, what is wrong, a `hint:`,
-//! one short error, no request), an empty `concurrency` taking its default, a `dir` that
+//! one short error, no request), an empty `max-parallel` taking its default, a `dir` that
 //! would lead outside the workspace, and asset names as long as a file name may be. Every
 //! rejection's message, in full, is in `snapshots/input_hints__rejections.snap`, so a change of
 //! wording shows in review.
@@ -22,7 +22,7 @@ fn with_inputs(fake: &FakeGitHub, inputs: &[(&str, &str)]) -> Harness {
 #[test]
 fn every_bad_value_of_every_input_is_refused_with_a_hint() {
     let huge = "x".repeat(100_000);
-    let concurrency = "input `concurrency` has an invalid value";
+    let max_parallel = "input `max-parallel` has an invalid value";
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("tag", "v 1.0")],
@@ -105,22 +105,22 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             &[("tag", "v1.0.0"), ("dry-run", &huge)],
             "input `dry-run` must be a boolean, got `xxxxxxxx",
         ),
-        (&[("tag", "v1.0.0"), ("concurrency", "0")], concurrency),
-        (&[("tag", "v1.0.0"), ("concurrency", "65")], concurrency),
-        (&[("tag", "v1.0.0"), ("concurrency", "-1")], concurrency),
-        (&[("tag", "v1.0.0"), ("concurrency", "4.5")], concurrency),
-        (&[("tag", "v1.0.0"), ("concurrency", "0x10")], concurrency),
-        (&[("tag", "v1.0.0"), ("concurrency", "four")], concurrency),
+        (&[("tag", "v1.0.0"), ("max-parallel", "0")], max_parallel),
+        (&[("tag", "v1.0.0"), ("max-parallel", "65")], max_parallel),
+        (&[("tag", "v1.0.0"), ("max-parallel", "-1")], max_parallel),
+        (&[("tag", "v1.0.0"), ("max-parallel", "4.5")], max_parallel),
+        (&[("tag", "v1.0.0"), ("max-parallel", "0x10")], max_parallel),
+        (&[("tag", "v1.0.0"), ("max-parallel", "four")], max_parallel),
         (
             &[
                 ("tag", "v1.0.0"),
-                ("concurrency", "99999999999999999999999"),
+                ("max-parallel", "99999999999999999999999"),
             ],
             "this one is far larger",
         ),
         (
-            &[("tag", "v1.0.0"), ("concurrency", &huge)],
-            "input `concurrency` has an invalid value `xxxxxxxx",
+            &[("tag", "v1.0.0"), ("max-parallel", &huge)],
+            "input `max-parallel` has an invalid value `xxxxxxxx",
         ),
         (
             &[("tag", "v1.0.0"), ("tag-template", "release")],
@@ -183,10 +183,10 @@ fn seed(fake: &FakeGitHub, name: &str) -> Vec<u8> {
 }
 
 #[test]
-fn an_empty_concurrency_takes_the_default_like_every_other_input() {
+fn an_empty_max_parallel_takes_the_default_like_every_other_input() {
     let fake = FakeGitHub::with_repo("octo/demo");
     let wheel = seed(&fake, "demo-1.0.0-py3-none-any.whl");
-    let h = step(&fake).input("tag", "v1.0.0").input("concurrency", "");
+    let h = step(&fake).input("tag", "v1.0.0").input("max-parallel", "");
     let r = h.run().assert_success();
     assert_eq!(r.output("count"), "2");
     let got = std::fs::read(h.workspace().join("dist/demo-1.0.0-py3-none-any.whl")).unwrap();

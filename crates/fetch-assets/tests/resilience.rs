@@ -155,7 +155,9 @@ fn faults_on_the_api_and_the_storage_host_end_with_the_right_files() {
     fake.inject(Fault::reset_response_body(storage(1), 1_500_000));
     fake.inject(Fault::reset_response_body(storage(2).times(2), 0));
     fake.inject(Fault::too_many_requests(storage(3), 1));
-    let h = step(&fake).input("tag", "v1.0.0").input("concurrency", "2");
+    let h = step(&fake)
+        .input("tag", "v1.0.0")
+        .input("max-parallel", "2");
     let r = h.run().assert_success();
     for (name, asset, bytes) in &files {
         assert_eq!(
@@ -191,7 +193,7 @@ fn fifty_assets_download_concurrency_at_a_time() {
             .input("tag", "v1.0.0")
             .input("exclude", "SHA256SUMS");
         if concurrency != 4 {
-            h = h.input("concurrency", concurrency.to_string());
+            h = h.input("max-parallel", concurrency.to_string());
         }
         let r = h.run().assert_success();
         assert_eq!(r.output("count"), "50");

@@ -30,6 +30,7 @@ pub static TOOL: Tool = Tool {
         InputSpec::string("checksums", "Name of the checksums manifest asset (sha256sum format); empty turns it off.").default(slipway_release::MANIFEST),
         InputSpec::string("index-dir", "Write a static simple repository (PEP 503 HTML and PEP 691 JSON) of the kept builds here, e.g. for GitHub Pages; empty: no index."),
         InputSpec::string("target", "Commit or branch the build's tag is created on.").default("${{ github.sha }}"),
+        slipway_runner::max_parallel_input("How many files upload at once (1 to 64)."),
         InputSpec::bool("dry-run", false, "Do everything but write: say which build would be made and which builds would be pruned."),
         slipway_github::token_input("GitHub token with contents: write."),
         slipway_github::REPOSITORY_INPUT,

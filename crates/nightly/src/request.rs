@@ -86,6 +86,7 @@ impl Request {
             index_dir,
             target: i.string("target"),
             dry_run,
+            max_parallel: i.max_parallel()?,
             now,
         };
         Ok(Self {

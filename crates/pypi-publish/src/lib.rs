@@ -84,6 +84,9 @@ pub static TOOL: Tool = Tool {
             "The Sigstore transparency log (Rekor) the signatures are logged in.",
         )
         .default(slipway_pypi::attest::PUBLIC_REKOR),
+        slipway_runner::max_parallel_input(
+            "How many files upload at once (1 to 64). The first file of each release goes alone: it creates the release on the index and proves the credentials; a failure lets the running uploads finish and starts no new one.",
+        ),
         InputSpec::string(
             "promote-from",
             "Promote from a staging index: its simple API (e.g. https://test.pypi.org/simple/). Before anything is uploaded, every dist must be there with the same sha256; otherwise nothing is uploaded.",

@@ -219,6 +219,7 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
         sigstore,
         skip_existing: i.bool("skip-existing")?,
         dry_run: i.bool("dry-run")?,
+        max_parallel: i.max_parallel()?,
         oidc: OidcEnv {
             request_url: action
                 .env

@@ -18,6 +18,7 @@
 mod answer;
 mod bounds;
 mod error;
+pub mod parallel;
 mod request;
 pub mod retry;
 pub mod text;

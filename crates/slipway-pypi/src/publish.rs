@@ -18,9 +18,10 @@ use crate::index::{IndexError, IndexFile, RemoteHash, download_sha256, project_f
 pub use crate::oidc::TrustedPublishing;
 use crate::oidc::{OidcEnv, TrustedPublishingError, mint_token};
 use crate::promote::{PromoteError, PromoteFrom, Proof};
+pub use crate::upload::UploadError;
 use crate::upload::{Answer, UploadForm, send};
 use crate::urls::{project_url, same_origin};
-use crate::verify::{Expected, Verified, VerifyError, VerifyWait, read_back};
+use crate::verify::{self, Expected, Verified, VerifyError, VerifyWait};
 
 /// Everything one publish needs, validated by the caller.
 #[derive(Debug, Clone)]
@@ -54,6 +55,8 @@ pub struct PublishRequest {
     pub sigstore: SigstoreUrls,
     /// The retry policy and time bounds of every request.
     pub patience: Patience,
+    /// How many files upload at once (after the first file of each release, which goes alone).
+    pub max_parallel: usize,
     /// Upload only dists this staging index has with the same sha256.
     pub promote_from: Option<PromoteFrom>,
     /// Read every file back from `index_url` after the uploads, waiting this long at most.
@@ -132,114 +135,6 @@ impl PublishReport {
     }
 }
 
-/// Why one file could not be put on the index.
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    /// The index has other bytes under this file name.
-    #[error(
-        "`{filename}` is already on the index with other content: the index has sha256 `{index_sha256}`, the local file has sha256 `{local_sha256}`\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
-    )]
-    HashMismatch {
-        /// The file.
-        filename: String,
-        /// What the index has.
-        index_sha256: String,
-        /// What we have.
-        local_sha256: String,
-    },
-    /// The index serves a file under this name that is longer than the local one.
-    #[error(
-        "`{filename}` is already on the index with other content: the index's file is longer than the local file ({local_size} bytes; not read further)\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
-    )]
-    LongerOnIndex {
-        /// The file.
-        filename: String,
-        /// The local file's size.
-        local_size: u64,
-    },
-    /// The file exists and skipping is off, or its bytes cannot be compared.
-    #[error("`{filename}` already exists on the index ({reason})\nhint: {hint}")]
-    AlreadyExists {
-        /// The file.
-        filename: String,
-        /// The index's answer.
-        reason: String,
-        /// What to do.
-        hint: String,
-    },
-    /// 401/403.
-    #[error(
-        "the index refused the credentials ({status}): {reason}\nhint: check `password` is a valid API token for this project (PyPI tokens start with `pypi-`, user `__token__`), or use trusted publishing"
-    )]
-    Auth {
-        /// The status.
-        status: u16,
-        /// The index's reason.
-        reason: String,
-    },
-    /// 405.
-    #[error(
-        "the index answered 405 Method Not Allowed at `{url}`: this is probably not an upload URL\nhint: `repository-url` must be the upload endpoint (PyPI: `https://upload.pypi.org/legacy/`), not the simple index (`…/simple/`)"
-    )]
-    WrongUrl {
-        /// The URL.
-        url: String,
-    },
-    /// Another 4xx, or a 5xx that is not retried (501).
-    #[error(
-        "the index rejected `{filename}` ({status}): {reason}\nhint: the index's reason above says what is wrong; this answer is final, so fix it and re-run (files already uploaded are skipped)"
-    )]
-    Rejected {
-        /// The file.
-        filename: String,
-        /// The status.
-        status: u16,
-        /// The index's reason.
-        reason: String,
-    },
-    /// A redirect that would carry the credentials elsewhere, or too many.
-    #[error(
-        "the upload URL `{from}` redirects to `{to}`, which is not the same host; credentials are not sent there\nhint: set `repository-url` to the final upload URL"
-    )]
-    Redirect {
-        /// The URL posted to.
-        from: String,
-        /// The redirect target.
-        to: String,
-    },
-    /// Still failing after every retry.
-    #[error(
-        "uploading `{filename}` failed {attempts} times; last error: {reason}\nhint: the index may be down; re-run the job later (files already uploaded are skipped)"
-    )]
-    GaveUp {
-        /// The file.
-        filename: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last error.
-        reason: String,
-    },
-    /// Renewing the trusted-publishing token failed.
-    #[error("the upload token was about to expire and a fresh one could not be minted: {0}")]
-    Renew(Box<TrustedPublishingError>),
-    /// The existing-file check failed.
-    #[error(
-        "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
-    )]
-    Index(#[from] IndexError),
-    /// A local file beside the dist (its attestation) could not be used.
-    #[error(transparent)]
-    Local(#[from] LocalError),
-    /// Reading the local file failed mid-upload.
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-}
-
 /// Why a publish failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -310,14 +205,21 @@ fn done_text(done: &[FileReport]) -> String {
 /// uploading then still finishes well inside the token's life.
 pub const TOKEN_RENEW_MARGIN: u64 = 5 * 60;
 
+/// The upload credentials and, for a minted token, when it expires (epoch seconds).
+struct Auth {
+    credentials: Option<Credentials>,
+    expires: Option<u64>,
+}
+
+/// One publish, shared by the uploads running side by side.
 struct Session<'a> {
     req: &'a PublishRequest,
     transport: Transport,
-    auth: Option<Credentials>,
-    /// When the trusted-publishing token expires (epoch seconds); `None` for an API token.
-    expires: Option<u64>,
+    /// Locked across a renewal, so files that find the token old wait for one fresh token.
+    auth: tokio::sync::Mutex<Auth>,
     commands: &'a Commands,
-    pages: BTreeMap<String, Vec<IndexFile>>,
+    /// Each project's index page, read once (again only to settle one file's fate).
+    pages: std::sync::Mutex<BTreeMap<String, Vec<IndexFile>>>,
 }
 
 /// Publishes the dists of `req.packages_dir` and returns what happened to each file.
@@ -405,13 +307,15 @@ pub async fn publish(
             "no `index-url` for this repository: files already on the index cannot be compared by hash before uploading",
         );
     }
-    let mut session = Session {
+    let session = Session {
         req,
         transport,
-        auth,
-        expires,
+        auth: tokio::sync::Mutex::new(Auth {
+            credentials: auth,
+            expires,
+        }),
         commands,
-        pages: BTreeMap::new(),
+        pages: std::sync::Mutex::new(BTreeMap::new()),
     };
     let mut report = PublishReport {
         files: Vec::new(),
@@ -421,40 +325,103 @@ pub async fn publish(
         promoted,
         verified: Vec::new(),
     };
-    for dist in &dists {
-        let status = session
-            .handle(dist)
-            .await
-            .map_err(|source| PublishError::Upload {
-                filename: dist.file.filename.clone(),
-                done: report.files.clone(),
-                source,
-            })?;
-        report.files.push(FileReport {
-            filename: dist.file.filename.clone(),
-            name: dist.name().to_string(),
-            version: dist.version().to_string(),
-            size: dist.hashes.size,
-            sha256: dist.hashes.sha256.clone(),
-            blake2_256: dist.hashes.blake2_256.clone(),
-            status,
-            project_url: project_url(
-                &req.repository_url,
-                req.index_url.as_ref(),
-                dist.name(),
-                dist.version(),
-            ),
-        });
+    let (firsts, rest) = first_of_each_release(&dists);
+    let mut ended: Vec<(usize, Result<FileStatus, UploadError>)> = Vec::new();
+    // The first file of each release goes alone: it creates the release on the index, its
+    // answer says whether the credentials and metadata are right, and it reads the project's
+    // page once for every file after it. The rest go `max_parallel` at a time.
+    for (batch, limit) in [(firsts, 1), (rest, req.max_parallel)] {
+        if ended.iter().any(|(_, r)| r.is_err()) {
+            break;
+        }
+        let ran = slipway_http::parallel::bounded(
+            batch.clone(),
+            limit,
+            |_, i| {
+                let (session, dist) = (&session, &dists[i]);
+                async move { session.handle(dist).await }
+            },
+            |k| {
+                tracing::warn!(
+                    "`{}` failed: no further upload starts, the ones running finish",
+                    dists[batch[k]].file.filename
+                );
+            },
+        )
+        .await;
+        ended.extend(
+            batch
+                .iter()
+                .zip(ran)
+                .filter_map(|(i, ran)| Some((*i, ran.started()?))),
+        );
     }
-    if let Some(wait) = req.verify {
-        match session.read_back(&report.files, wait).await {
-            Ok(verified) => report.verified = verified,
-            Err(error) => {
-                return Err(PublishError::Verify {
-                    report: Box::new(report),
-                    error,
-                });
-            }
+    ended.sort_by_key(|(i, _)| *i);
+    let mut failed = None;
+    for (i, result) in ended {
+        let dist = &dists[i];
+        match result {
+            Ok(status) => report.files.push(FileReport {
+                filename: dist.file.filename.clone(),
+                name: dist.name().to_string(),
+                version: dist.version().to_string(),
+                size: dist.hashes.size,
+                sha256: dist.hashes.sha256.clone(),
+                blake2_256: dist.hashes.blake2_256.clone(),
+                status,
+                project_url: project_url(
+                    &req.repository_url,
+                    req.index_url.as_ref(),
+                    dist.name(),
+                    dist.version(),
+                ),
+            }),
+            // The first failure (in the files' order) is the run's error; another one that
+            // ended beside it is logged.
+            Err(source) if failed.is_none() => failed = Some((dist, source)),
+            Err(other) => tracing::error!("`{}`: {other}", dist.file.filename),
+        }
+    }
+    match failed {
+        None if req.verify.is_some() => read_back(&session, report).await,
+        None => Ok(report),
+        Some((dist, source)) => Err(PublishError::Upload {
+            filename: dist.file.filename.clone(),
+            done: report.files,
+            source,
+        }),
+    }
+}
+
+/// The files' indices split into the first file of each release (project and version), in
+/// order, and all the others.
+fn first_of_each_release(dists: &[LocalDist]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = std::collections::BTreeSet::new();
+    (0..dists.len()).partition(|&i| {
+        let d = &dists[i];
+        seen.insert((
+            crate::metadata::normalize_name(d.name()),
+            d.version().to_string(),
+        ))
+    })
+}
+
+/// Reads back every file uploaded or skipped (see [`crate::verify`]); the report with what the
+/// index serves, or the report and why it does not.
+async fn read_back(
+    session: &Session<'_>,
+    mut report: PublishReport,
+) -> Result<PublishReport, PublishError> {
+    let (Some(wait), Some(index)) = (session.req.verify, &session.req.index_url) else {
+        return Ok(report);
+    };
+    let expected = Expected::of(&report.files);
+    let credential = session.index_credential().await;
+    match verify::read_back(&session.transport, index, credential, &expected, wait).await {
+        Ok(verified) => report.verified = verified,
+        Err(error) => {
+            let report = Box::new(report);
+            return Err(PublishError::Verify { report, error });
         }
     }
     Ok(report)
@@ -486,57 +453,33 @@ enum OnIndex {
 }
 
 impl Session<'_> {
-    /// The credential for the upload URL's origin.
-    fn upload_credential(&self) -> Option<Credential> {
-        self.auth
-            .as_ref()
-            .map(|a| a.for_origin(&self.req.repository_url))
+    /// The upload credentials as they are now (a renewal may replace them).
+    async fn credentials(&self) -> Option<Credentials> {
+        self.auth.lock().await.credentials.clone()
     }
 
     /// The credential for index reads: the upload credential, sent only when the index is on
     /// the upload URL's origin (the transport keeps it off every other origin, file URLs
     /// included); the index's own credentials when `index-url` carries them.
-    fn index_credential(&self) -> Option<Credential> {
+    async fn index_credential(&self) -> Option<Credential> {
         let index = self.req.index_url.as_ref()?;
         if let Some(own) = &self.req.index_auth {
             return Some(own.for_origin(index));
         }
         if same_origin(index, &self.req.repository_url) {
-            self.upload_credential()
+            self.credentials()
+                .await
+                .map(|c| c.for_origin(&self.req.repository_url))
         } else {
             None
         }
     }
 
-    /// Reads back every file uploaded or skipped (a dry run's would-be uploads are not there).
-    async fn read_back(
-        &self,
-        files: &[FileReport],
-        wait: VerifyWait,
-    ) -> Result<Vec<Verified>, VerifyError> {
-        let expected = Expected::of(files);
-        let Some(index) = &self.req.index_url else {
-            self.commands
-                .notice("read-back skipped: no `index-url` to read the files back from");
-            return Ok(Vec::new());
-        };
-        if expected.is_empty() {
-            return Ok(Vec::new());
-        }
-        read_back(
-            &self.transport,
-            index,
-            self.index_credential(),
-            &expected,
-            wait,
-        )
-        .await
-    }
-
-    /// Renews a trusted-publishing token that is close to expiry (between files, so a long
-    /// release never outlives its token).
-    async fn renew_token(&mut self) -> Result<(), UploadError> {
-        let Some(expires) = self.expires else {
+    /// Renews a trusted-publishing token that is close to expiry (before each file, so a long
+    /// release never outlives its token; files that find it old together get one new token).
+    async fn renew_token(&self) -> Result<(), UploadError> {
+        let mut auth = self.auth.lock().await;
+        let Some(expires) = auth.expires else {
             return Ok(());
         };
         let now = slipway_http::retry::now_epoch();
@@ -560,44 +503,54 @@ impl Session<'_> {
             password: minted.token,
         };
         c.register(self.commands);
-        self.auth = Some(c);
-        self.expires = Some(minted.expires);
+        auth.credentials = Some(c);
+        auth.expires = Some(minted.expires);
         Ok(())
     }
 
     /// Reads (or re-reads, with `fresh`) the project's page, retrying transient errors.
-    async fn lookup(&mut self, dist: &LocalDist, fresh: bool) -> Result<OnIndex, IndexError> {
+    async fn lookup(&self, dist: &LocalDist, fresh: bool) -> Result<OnIndex, IndexError> {
         let Some(index) = self.req.index_url.clone() else {
             return Ok(OnIndex::Absent);
         };
         let key = crate::metadata::normalize_name(dist.name());
-        if fresh || !self.pages.contains_key(&key) {
-            tracing::debug!(
-                "GET the index page of `{}` under {}",
-                dist.name(),
-                self.transport.show(&index)
-            );
-            let page = project_files(
-                &self.transport,
-                &index,
-                dist.name(),
-                self.index_credential(),
-            )
-            .await?;
-            if let Some(to) = &page.redirected_to {
-                self.commands.notice(&format!(
-                    "the index redirects `{}` to another host (`{to}`): taken as not on this index",
-                    dist.name()
-                ));
+        let known = self.pages().get(&key).map(|files| {
+            files
+                .iter()
+                .find(|f| f.filename == dist.file.filename)
+                .cloned()
+        });
+        let file = match known {
+            Some(file) if !fresh => file,
+            _ => {
+                tracing::debug!(
+                    "GET the index page of `{}` under {}",
+                    dist.name(),
+                    self.transport.show(&index)
+                );
+                let page = project_files(
+                    &self.transport,
+                    &index,
+                    dist.name(),
+                    self.index_credential().await,
+                )
+                .await?;
+                if let Some(to) = &page.redirected_to {
+                    self.commands.notice(&format!(
+                        "the index redirects `{}` to another host (`{to}`): taken as not on this index",
+                        dist.name()
+                    ));
+                }
+                let file = page
+                    .files
+                    .iter()
+                    .find(|f| f.filename == dist.file.filename)
+                    .cloned();
+                self.pages().insert(key, page.files);
+                file
             }
-            let files = page.files;
-            self.pages.insert(key.clone(), files);
-        }
-        let Some(file) = self.pages[&key]
-            .iter()
-            .find(|f| f.filename == dist.file.filename)
-            .cloned()
-        else {
+        };
+        let Some(file) = file else {
             return Ok(OnIndex::Absent);
         };
         let sha256 = match file.sha256 {
@@ -605,7 +558,7 @@ impl Session<'_> {
             None => {
                 // The credential goes only to the index's own origin, never to a file URL the
                 // page names on another host.
-                let credential = self.index_credential();
+                let credential = self.index_credential().await;
                 match download_sha256(&self.transport, &file.url, credential, dist.hashes.size)
                     .await?
                 {
@@ -619,6 +572,12 @@ impl Session<'_> {
         } else {
             OnIndex::Other(sha256)
         })
+    }
+
+    fn pages(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<IndexFile>>> {
+        self.pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn longer(dist: &LocalDist) -> UploadError {
@@ -648,7 +607,7 @@ impl Session<'_> {
         }
     }
 
-    async fn handle(&mut self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
+    async fn handle(&self, dist: &LocalDist) -> Result<FileStatus, UploadError> {
         match self.lookup(dist, false).await? {
             OnIndex::Same => return self.existing(dist),
             OnIndex::Other(sha) => return Err(Self::mismatch(dist, sha)),
@@ -685,11 +644,7 @@ impl Session<'_> {
         self.upload(dist, &form).await
     }
 
-    async fn upload(
-        &mut self,
-        dist: &LocalDist,
-        form: &UploadForm,
-    ) -> Result<FileStatus, UploadError> {
+    async fn upload(&self, dist: &LocalDist, form: &UploadForm) -> Result<FileStatus, UploadError> {
         let mut url = self.req.repository_url.clone();
         let mut attempt = 1;
         let mut redirects = 0;
@@ -701,7 +656,7 @@ impl Session<'_> {
                 form.size,
                 crate::dists::describe_form(&form.fields)
             );
-            let credential = self.auth.as_ref().map(|a| a.for_origin(&url));
+            let credential = self.credentials().await.map(|a| a.for_origin(&url));
             let (answer, outcome) = send(&self.transport, &url, form, credential)
                 .await
                 .map_err(|source| UploadError::Io {

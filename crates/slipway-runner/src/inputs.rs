@@ -210,6 +210,32 @@ pub enum Invocation {
     Version,
 }
 
+/// The most files a `max-parallel` input lets move at once.
+pub const MAX_PARALLEL: usize = 64;
+
+/// `max-parallel`, declared once for every tool that moves several files (how many transfers
+/// run at once; default 4). Read it with [`Inputs::max_parallel`].
+pub const fn max_parallel_input(description: &'static str) -> InputSpec {
+    InputSpec::string("max-parallel", description).default("4")
+}
+
+/// Parses a `max-parallel` value: a whole number from 1 to [`MAX_PARALLEL`].
+fn parse_max_parallel(s: &str) -> Result<usize, String> {
+    let hint = "\nhint: `max-parallel` is how many files move at once: a whole number such as 4 (the default), or 1 for one after another";
+    match s.parse::<u64>() {
+        Ok(n) if (1..=MAX_PARALLEL as u64).contains(&n) => Ok(n as usize),
+        Ok(_) => Err(format!(
+            "expected a whole number from 1 to {MAX_PARALLEL}{hint}"
+        )),
+        Err(_) if s.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
+            "expected a whole number from 1 to {MAX_PARALLEL}, and this one is far larger{hint}"
+        )),
+        Err(_) => Err(format!(
+            "expected a whole number from 1 to {MAX_PARALLEL}, written in decimal digits{hint}"
+        )),
+    }
+}
+
 /// The inputs of one run, resolved from flags, environment and defaults.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -421,6 +447,12 @@ impl Inputs {
         }
     }
 
+    /// The `max-parallel` input ([`max_parallel_input`]): its value, or its default when empty.
+    pub fn max_parallel(&self) -> Result<usize, InputError> {
+        let value = self.or_default("max-parallel");
+        parse_max_parallel(&value).map_err(|reason| self.invalid("max-parallel", &value, reason))
+    }
+
     /// An [`InputError::Invalid`] for this input and value. `reason` says what is wrong and
     /// should end with a `hint:` line; without one, the input's declared description becomes
     /// the hint, so that no rejection is left without one. A long value quoted inside `reason`
@@ -456,6 +488,24 @@ mod tests {
         InputSpec::string("repository", "r").default("${{ github.repository }}"),
         InputSpec::string("api-url", "a").default("${{ github.api_url }}"),
     ];
+
+    #[test]
+    fn max_parallel_rejections_say_why_with_a_hint() {
+        assert_eq!(parse_max_parallel("8"), Ok(8));
+        assert_eq!(parse_max_parallel("64"), Ok(64));
+        for bad in [
+            "0",
+            "65",
+            "-1",
+            "4.5",
+            "0x10",
+            "99999999999999999999999",
+            "four",
+        ] {
+            let err = parse_max_parallel(bad).unwrap_err();
+            assert!(err.contains("\nhint: `max-parallel`"), "{bad}: {err}");
+        }
+    }
 
     fn inputs(args: &[&str], env: &[(&str, &str)]) -> Inputs {
         Inputs::parse(

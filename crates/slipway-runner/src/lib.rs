@@ -23,7 +23,9 @@ pub use commands::{Annotation, Commands};
 pub use context::{Context, RepoSlug};
 pub use env::Env;
 pub use event::Event;
-pub use inputs::{InputError, InputKind, InputSpec, Inputs, Invocation};
+pub use inputs::{
+    InputError, InputKind, InputSpec, Inputs, Invocation, MAX_PARALLEL, max_parallel_input,
+};
 pub use outputs::{OutputSpec, Outputs};
 pub use quote::excerpt;
 pub use report::{HintExt, Rendered};

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -141,19 +142,20 @@ impl tokio::io::AsyncWrite for HashWriter {
 
 /// The SHA-256 of existing assets: GitHub's `digest`, or (on assets from before GitHub kept
 /// one) the hash of a streamed download, computed once per asset.
+/// Shared by uploads running side by side (a lookup holds no lock across the download).
 #[derive(Debug, Default)]
 pub struct HashCache {
-    downloaded: HashMap<u64, String>,
+    downloaded: Mutex<HashMap<u64, String>>,
 }
 
 impl HashCache {
     /// The asset's SHA-256 as lowercase hex.
-    pub async fn sha256(&mut self, gh: &GitHub, asset: &Asset) -> Result<String, GitHubError> {
+    pub async fn sha256(&self, gh: &GitHub, asset: &Asset) -> Result<String, GitHubError> {
         if let Some(sha) = asset.sha256() {
             return Ok(sha.to_ascii_lowercase());
         }
-        if let Some(sha) = self.downloaded.get(&asset.id) {
-            return Ok(sha.clone());
+        if let Some(sha) = self.known(asset.id) {
+            return Ok(sha);
         }
         tracing::info!(
             "`{}` has no digest on GitHub: downloading it to compare",
@@ -162,8 +164,18 @@ impl HashCache {
         let mut writer = HashWriter(Sha256::new());
         gh.download_asset(asset, &mut writer, |_| {}).await?;
         let sha = hex::encode(writer.0.finalize());
-        self.downloaded.insert(asset.id, sha.clone());
+        self.lock().insert(asset.id, sha.clone());
         Ok(sha)
+    }
+
+    fn known(&self, id: u64) -> Option<String> {
+        self.lock().get(&id).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, String>> {
+        self.downloaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -200,7 +212,7 @@ pub async fn plan(
     existing: &[Asset],
     files: &[LocalFile],
     overwrite: bool,
-    hashes: &mut HashCache,
+    hashes: &HashCache,
 ) -> Result<Vec<Planned>, AssetError> {
     let mut planned = Vec::with_capacity(files.len());
     for file in files {
@@ -263,10 +275,18 @@ pub struct Uploader<'a> {
     pub in_actions: bool,
     /// How long to wait between looks at another uploader's half-made asset.
     pub poll: Duration,
+    /// How many files upload at once.
+    pub max_parallel: usize,
     /// Hashes of existing assets.
-    pub hashes: HashCache,
-    /// Conflicts met and how they were resolved, for the summary.
+    pub hashes: &'a HashCache,
+    /// Conflicts met and how they were resolved, for the summary (in the files' order).
     pub resolved: Vec<String>,
+}
+
+/// Records how a conflict was resolved (log and summary).
+fn note(notes: &mut Vec<String>, note: String) {
+    tracing::warn!("{note}");
+    notes.push(note);
 }
 
 /// Deletes an asset, treating "already gone" as done.
@@ -289,47 +309,85 @@ fn conflict_reason(e: &GitHubError) -> String {
 }
 
 impl Uploader<'_> {
-    /// Carries out the plan in order; returns each file's end state.
+    /// Carries out the plan, `max_parallel` files at a time; returns each file's end state in
+    /// the plan's order. After a failure no new file starts, the running ones finish, and the
+    /// first failure (in the plan's order) is returned: a re-run finds what did arrive and
+    /// keeps it.
     pub async fn execute(&mut self, planned: Vec<Planned>) -> Result<Vec<Outcome>, AssetError> {
-        let mut out = Vec::with_capacity(planned.len());
-        for Planned { mut file, step } in planned {
-            let (status, asset) = match step {
-                Step::Keep(a) => {
-                    tracing::info!("kept `{}`: same bytes already attached", file.name);
-                    (Status::Kept, a)
-                }
-                Step::ClearStarter(a) => {
-                    let note = format!(
-                        "deleted the half-made asset `{}` (state `{}`) left by an earlier upload",
-                        a.name, a.state
-                    );
-                    tracing::warn!("{note}");
-                    self.resolved.push(note);
-                    delete_asset(self.gh, a.id).await?;
-                    self.put(&mut file, Status::Uploaded).await?
-                }
-                Step::Replace(a) => {
-                    tracing::info!("replacing `{}`: the file has other bytes", file.name);
-                    delete_asset(self.gh, a.id).await?;
-                    self.put(&mut file, Status::Replaced).await?
-                }
-                Step::Upload => self.put(&mut file, Status::Uploaded).await?,
-            };
-            if status != Status::Kept {
-                tracing::info!(
-                    "{} `{}` ({})",
-                    status.word(false),
-                    file.name,
-                    human_bytes(file.size)
+        let this = &*self;
+        let names: Vec<String> = planned.iter().map(|p| p.file.name.clone()).collect();
+        let ran = slipway_http::parallel::bounded(
+            planned,
+            self.max_parallel,
+            |_, planned| this.one(planned),
+            |i| {
+                tracing::warn!(
+                    "the upload of `{}` failed: no further upload starts, the ones running finish",
+                    names[i]
                 );
+            },
+        )
+        .await;
+        let mut out = Vec::with_capacity(ran.len());
+        let mut first_error = None;
+        for ran in ran {
+            match ran.started() {
+                Some(Ok((outcome, notes))) => {
+                    self.resolved.extend(notes);
+                    out.push(outcome);
+                }
+                Some(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                None => {}
             }
-            out.push(Outcome {
-                file,
-                status,
-                asset: Some(asset),
-            });
         }
-        Ok(out)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// Does one file's step; returns its end state and the conflicts it resolved.
+    async fn one(&self, planned: Planned) -> Result<(Outcome, Vec<String>), AssetError> {
+        let Planned { mut file, step } = planned;
+        let mut notes = Vec::new();
+        let (status, asset) = match step {
+            Step::Keep(a) => {
+                tracing::info!("kept `{}`: same bytes already attached", file.name);
+                (Status::Kept, a)
+            }
+            Step::ClearStarter(a) => {
+                let note = format!(
+                    "deleted the half-made asset `{}` (state `{}`) left by an earlier upload",
+                    a.name, a.state
+                );
+                tracing::warn!("{note}");
+                notes.push(note);
+                delete_asset(self.gh, a.id).await?;
+                self.put(&mut file, Status::Uploaded, &mut notes).await?
+            }
+            Step::Replace(a) => {
+                tracing::info!("replacing `{}`: the file has other bytes", file.name);
+                delete_asset(self.gh, a.id).await?;
+                self.put(&mut file, Status::Replaced, &mut notes).await?
+            }
+            Step::Upload => self.put(&mut file, Status::Uploaded, &mut notes).await?,
+        };
+        if status != Status::Kept {
+            tracing::info!(
+                "{} `{}` ({})",
+                status.word(false),
+                file.name,
+                human_bytes(file.size)
+            );
+        }
+        let outcome = Outcome {
+            file,
+            status,
+            asset: Some(asset),
+        };
+        Ok((outcome, notes))
     }
 
     /// Uploads one file; a conflict (the name taken, or our half-made asset deleted by another
@@ -339,9 +397,10 @@ impl Uploader<'_> {
     /// there before attached the same bytes first. A file without a hash gets the one computed
     /// while it streamed (or, when another upload's asset is compared, one read from disk).
     async fn put(
-        &mut self,
+        &self,
         file: &mut LocalFile,
         status: Status,
+        notes: &mut Vec<String>,
     ) -> Result<(Status, Asset), AssetError> {
         let gh = self.gh;
         for round in 1..=MAX_ROUNDS {
@@ -384,10 +443,13 @@ impl Uploader<'_> {
                 .into_iter()
                 .find(|a| a.name == file.name);
             let Some(found) = current else {
-                self.note(format!(
-                    "upload of `{}` answered {reason}, but no asset of that name exists: uploaded again",
-                    file.name
-                ));
+                note(
+                    notes,
+                    format!(
+                        "upload of `{}` answered {reason}, but no asset of that name exists: uploaded again",
+                        file.name
+                    ),
+                );
                 continue;
             };
             let found = if found.is_uploaded() {
@@ -397,16 +459,22 @@ impl Uploader<'_> {
             };
             match found {
                 None => {
-                    self.note(format!(
-                        "upload of `{}` answered {reason}; the other upload went away: uploaded again",
-                        file.name
-                    ));
+                    note(
+                        notes,
+                        format!(
+                            "upload of `{}` answered {reason}; the other upload went away: uploaded again",
+                            file.name
+                        ),
+                    );
                 }
                 Some(a) if !a.is_uploaded() => {
-                    self.note(format!(
-                        "upload of `{}` answered {reason}; deleted the half-made asset (state `{}`) that never finished, and uploaded again",
-                        file.name, a.state
-                    ));
+                    note(
+                        notes,
+                        format!(
+                            "upload of `{}` answered {reason}; deleted the half-made asset (state `{}`) that never finished, and uploaded again",
+                            file.name, a.state
+                        ),
+                    );
                     delete_asset(gh, a.id).await?;
                 }
                 Some(a) => {
@@ -417,10 +485,13 @@ impl Uploader<'_> {
                     };
                     file.sha256 = Some(ours.clone());
                     if sha == ours && a.size == file.size {
-                        self.note(format!(
-                            "upload of `{}` answered {reason}: the same bytes were already attached (another run), kept",
-                            file.name
-                        ));
+                        note(
+                            notes,
+                            format!(
+                                "upload of `{}` answered {reason}: the same bytes were already attached (another run), kept",
+                                file.name
+                            ),
+                        );
                         let status = match status {
                             Status::Replaced => Status::Replaced,
                             _ => Status::Kept,
@@ -440,10 +511,13 @@ impl Uploader<'_> {
                             }
                         });
                     }
-                    self.note(format!(
-                        "upload of `{}` answered {reason}: another upload attached other bytes; replaced them",
-                        file.name
-                    ));
+                    note(
+                        notes,
+                        format!(
+                            "upload of `{}` answered {reason}: another upload attached other bytes; replaced them",
+                            file.name
+                        ),
+                    );
                     delete_asset(gh, a.id).await?;
                 }
             }
@@ -452,12 +526,6 @@ impl Uploader<'_> {
             name: file.name.clone(),
             rounds: MAX_ROUNDS,
         })
-    }
-
-    /// Records how a conflict was resolved (log and summary).
-    fn note(&mut self, note: String) {
-        tracing::warn!("{note}");
-        self.resolved.push(note);
     }
 
     /// Checks a fresh upload: GitHub's digest (when it gives one) must be the hash of the bytes

@@ -363,7 +363,7 @@ pub async fn reconcile_duplicate(
     gh: &GitHub,
     duplicate: &Release,
     kept: &Kept<'_>,
-    hashes: &mut super::assets::HashCache,
+    hashes: &super::assets::HashCache,
     dry_run: bool,
     warnings: &mut Vec<String>,
 ) -> Result<String, ReleaseError> {

@@ -58,6 +58,8 @@ pub struct Draft {
     pub make_latest: Option<String>,
     /// Write nothing.
     pub dry_run: bool,
+    /// How many files upload at once.
+    pub max_parallel: usize,
 }
 
 /// Where and how the run works, from the runner's environment.
@@ -295,7 +297,7 @@ impl Run<'_> {
             existing,
             &self.files,
             request.overwrite,
-            &mut self.hashes,
+            &self.hashes,
         )
         .await?;
         let Some(release) = release.filter(|_| !request.dry_run) else {
@@ -307,7 +309,8 @@ impl Run<'_> {
             overwrite: request.overwrite,
             in_actions: self.place.in_actions,
             poll: self.place.poll,
-            hashes: std::mem::take(&mut self.hashes),
+            max_parallel: request.max_parallel,
+            hashes: &self.hashes,
             resolved: Vec::new(),
         };
         let mut outcomes = uploader.execute(planned).await?;
@@ -320,13 +323,12 @@ impl Run<'_> {
                 existing,
                 std::slice::from_ref(&manifest),
                 request.overwrite,
-                &mut uploader.hashes,
+                &self.hashes,
             )
             .await?;
             outcomes.extend(uploader.execute(planned).await?);
             self.files.push(manifest);
         }
-        self.hashes = uploader.hashes;
         self.notes.extend(uploader.resolved);
         Ok(outcomes)
     }
@@ -367,7 +369,7 @@ impl Run<'_> {
                 gh,
                 dup,
                 &kept,
-                &mut self.hashes,
+                &self.hashes,
                 self.request.dry_run,
                 &mut self.warnings,
             )

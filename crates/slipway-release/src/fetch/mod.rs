@@ -2,7 +2,7 @@
 //!
 //! [`fetch()`] finds the release ([`select`]), picks its assets ([`names`]), loads the checksums
 //! manifest ([`manifest`]) and plans every file, then brings each asset into `dir`,
-//! `concurrency` at a time ([`download::Fetcher`]); the [`Retrieved`] result lists each file as
+//! `max_parallel` at a time ([`download::Fetcher`]); the [`Retrieved`] result lists each file as
 //! it ended up and each failure.
 
 pub mod download;
@@ -13,10 +13,8 @@ mod plan;
 pub mod select;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
-use futures_util::StreamExt as _;
 use slipway_github::{GitHub, Release};
 use slipway_runner::{Commands, HintExt};
 
@@ -47,7 +45,7 @@ pub struct Fetch {
     /// The checksums manifest's asset name; `None` when disabled (empty input).
     pub checksums: Option<String>,
     /// Downloads at once.
-    pub concurrency: usize,
+    pub max_parallel: usize,
     /// Fail when no asset matches.
     pub fail_on_empty: bool,
     /// Template mapping the tag to `version`.
@@ -106,34 +104,30 @@ pub async fn fetch(
     }
     // After the first failure no new download starts (a stalled or lying host would be waited
     // out once per asset); the ones running finish, and the rest are reported as not started.
-    let failed = AtomicBool::new(false);
-    let jobs = plan.jobs.iter().enumerate().map(|(i, job)| {
-        let (fetcher, plan, failed) = (&fetcher, &plan, &failed);
-        async move {
-            if failed.load(Ordering::Relaxed) {
-                return (i, None);
+    let ran = slipway_http::parallel::bounded(
+        plan.jobs.iter().collect(),
+        request.max_parallel,
+        |_, job| {
+            let (fetcher, plan) = (&fetcher, &plan);
+            async move {
+                if job.conflict {
+                    Err(plan.conflict_error(job))
+                } else {
+                    fetcher.fetch(&job.asset, &job.expected).await
+                }
             }
-            let result = if job.conflict {
-                Err(plan.conflict_error(job))
-            } else {
-                fetcher.fetch(&job.asset, &job.expected).await
-            };
-            if result.is_err() && !failed.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "`{}` failed: no further download starts, the ones running finish",
-                    job.asset.name
-                );
-            }
-            (i, Some(result))
-        }
-    });
-    let ran: Vec<(usize, Option<Result<Fetched, FetchError>>)> = futures_util::stream::iter(jobs)
-        .buffer_unordered(request.concurrency)
-        .collect()
-        .await;
+        },
+        |i| {
+            tracing::warn!(
+                "`{}` failed: no further download starts, the ones running finish",
+                plan.jobs[i].asset.name
+            );
+        },
+    )
+    .await;
     let mut not_started = Vec::new();
-    for (i, result) in ran {
-        match result {
+    for (i, ran) in ran.into_iter().enumerate() {
+        match ran.started() {
             Some(r) => results.push((i, r)),
             None => not_started.push((i, plan.jobs[i].asset.name.clone())),
         }

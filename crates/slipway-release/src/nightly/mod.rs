@@ -45,6 +45,8 @@ pub struct Nightly {
     pub target: Option<String>,
     /// Write nothing.
     pub dry_run: bool,
+    /// How many files upload at once.
+    pub max_parallel: usize,
     /// The time ages are measured against, Unix seconds.
     pub now: u64,
 }
@@ -149,6 +151,7 @@ pub async fn nightly(
         publish: true,
         make_latest: Some("false".to_string()),
         dry_run: request.dry_run,
+        max_parallel: request.max_parallel,
     };
     let drafted = draft::draft(gh, &as_draft, place, log).await?;
     let mut warnings = drafted.warnings.clone();

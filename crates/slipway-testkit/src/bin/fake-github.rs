@@ -1,8 +1,10 @@
 //! `slipway-fake-github`: the fake GitHub as a standalone server, for the local pipeline demo
 //! and the benchmark.
 //!
-//! `slipway-fake-github --repo owner/name [--repo …] [--token T] [--port P] [--state-dir D]`
-//! prints one JSON line `{"api_url","uploads_url","storage_url"}` when ready and serves until
+//! `slipway-fake-github --repo owner/name [--repo …] [--token T] [--port P] [--state-dir D]
+//! [--public-urls API,UPLOADS,STORAGE]` prints one JSON line `{"api_url","uploads_url",
+//! "storage_url","bound_urls"}` when ready (`bound_urls`: where it listens, which differs from
+//! the other three when `--public-urls` puts a proxy in front) and serves until
 //! SIGINT or SIGTERM. Scripts publish a draft with `POST /_fake/releases/{id}/publish` and read
 //! the request log with `GET /_fake/requests`.
 //!
@@ -27,7 +29,7 @@ const STATE_FILE: &str = "state.json";
 /// How often the state is compared with the last snapshot written.
 const SAVE_EVERY: Duration = Duration::from_millis(100);
 
-const USAGE: &str = "usage: slipway-fake-github --repo owner/name [--repo …] [--token T] [--port P] [--state-dir D]";
+const USAGE: &str = "usage: slipway-fake-github --repo owner/name [--repo …] [--token T] [--port P] [--state-dir D] [--public-urls API,UPLOADS,STORAGE]";
 
 fn parse(args: impl Iterator<Item = String>) -> Result<(FakeConfig, Vec<String>), String> {
     let mut config = FakeConfig::default();
@@ -58,6 +60,15 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(FakeConfig, Vec<String>)
                     .map_err(|_| format!("`--port {value}` is not a port number"))?;
             }
             "--state-dir" => config.state_dir = Some(PathBuf::from(value)),
+            "--public-urls" => {
+                let urls: Vec<String> = value.split(',').map(str::to_string).collect();
+                let Ok(urls) = <[String; 3]>::try_from(urls) else {
+                    return Err(format!(
+                        "`--public-urls {value}` is not three comma-separated base URLs (API, uploads, storage)"
+                    ));
+                };
+                config.public_urls = Some(urls);
+            }
             other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
     }
@@ -107,6 +118,7 @@ fn main() -> ExitCode {
             "api_url": fake.api_url(),
             "uploads_url": fake.uploads_url(),
             "storage_url": fake.storage_url(),
+            "bound_urls": fake.bound_urls(),
         })
     );
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -53,6 +53,21 @@ impl Fake {
         self.server.cut_bodies(n, Self::is_upload);
     }
 
+    /// Each upload waits `delay` before its answer, so uploads sent side by side overlap;
+    /// [`Self::uploads_in_flight`] then tells how they ran.
+    pub fn hold_uploads(&self, delay: std::time::Duration) {
+        self.server.hold(delay, Self::is_upload);
+    }
+
+    /// Each held upload's `(arrived, answered)` times, in the order they were answered.
+    pub fn uploads_in_flight(&self) -> Vec<(std::time::Instant, std::time::Instant)> {
+        self.server
+            .held()
+            .into_iter()
+            .map(|(_, start, end)| (start, end))
+            .collect()
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Request> {
         self.server.requests()

@@ -48,19 +48,7 @@ impl RequestRecord {
 
 /// The largest number of `records` that were in flight at one moment (e.g. concurrent downloads).
 pub fn max_concurrency<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> usize {
-    let mut events: Vec<(Instant, i32)> = Vec::new();
-    for r in records {
-        events.push((r.started, 1));
-        events.push((r.finished, -1));
-    }
-    // Ends sort before starts at the same instant: touching intervals do not overlap.
-    events.sort();
-    let (mut now, mut max) = (0i32, 0i32);
-    for (_, delta) in events {
-        now += delta;
-        max = max.max(now);
-    }
-    max as usize
+    crate::serve::most_at_once(records.into_iter().map(|r| (r.started, r.finished)))
 }
 
 /// Holds a record until its request ends, then appends it to the log (also when dropped early

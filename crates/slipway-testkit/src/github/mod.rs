@@ -75,6 +75,10 @@ pub struct FakeConfig {
     /// can be neither added nor deleted, and its tag can never be used again after the release
     /// is deleted (422 in both cases). See [`FakeGitHub::set_immutable_releases`].
     pub immutable_releases: bool,
+    /// The base URLs the fake writes into its answers for its API, uploads and storage hosts,
+    /// instead of its own: a proxy in front of it (the WAN benchmark's throttling proxy), so
+    /// every request a client makes from those answers crosses the proxy too.
+    pub public_urls: Option<[String; 3]>,
 }
 
 impl Default for FakeConfig {
@@ -84,6 +88,7 @@ impl Default for FakeConfig {
             port: 0,
             state_dir: None,
             immutable_releases: false,
+            public_urls: None,
         }
     }
 }
@@ -118,6 +123,8 @@ pub enum StartError {
 #[derive(Debug)]
 pub struct FakeGitHub {
     shared: Arc<Shared>,
+    /// Where it listens (the same as its answers' URLs unless [`FakeConfig::public_urls`]).
+    bound: Urls,
     /// Stops the server thread when dropped (before the state directory goes).
     _background: Background,
     _temp: Option<tempfile::TempDir>,
@@ -147,10 +154,18 @@ impl FakeGitHub {
             |port: u16| serve::bind(port).map_err(|source| StartError::Bind { port, source });
         let ((api, api_url), (uploads, uploads_url), (storage, storage_url)) =
             (bind(config.port)?, bind(0)?, bind(0)?);
-        let urls = Urls {
+        let bound = Urls {
             api: api_url,
             uploads: uploads_url,
             storage: storage_url,
+        };
+        let urls = match config.public_urls {
+            Some([api, uploads, storage]) => Urls {
+                api,
+                uploads,
+                storage,
+            },
+            None => bound.clone(),
         };
         let (temp, dir) = match config.state_dir {
             Some(dir) => {
@@ -190,6 +205,7 @@ impl FakeGitHub {
         .map_err(StartError::Runtime)?;
         Ok(Self {
             shared,
+            bound,
             _background: background,
             _temp: temp,
         })
@@ -207,6 +223,12 @@ impl FakeGitHub {
     /// The web base URL (for `GITHUB_SERVER_URL`); the API origin doubles as the web server.
     pub fn server_url(&self) -> &str {
         &self.shared.urls.api
+    }
+
+    /// Where the API, uploads and storage hosts listen: the URLs in its answers unless
+    /// [`FakeConfig::public_urls`] put a proxy in front.
+    pub fn bound_urls(&self) -> [&str; 3] {
+        [&self.bound.api, &self.bound.uploads, &self.bound.storage]
     }
 
     /// The uploads host base URL (as in each release's `upload_url`).

@@ -1,6 +1,7 @@
 //! [`Server`]: a recorded double with a synchronous handler, on [`accept`](super::accept).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -121,6 +122,10 @@ struct Shared {
     log: Mutex<Vec<Request>>,
     /// How many more requests `Matcher` picks get their connection cut.
     cuts: Mutex<Option<(usize, Matcher)>>,
+    /// Requests `Matcher` picks wait this long before their answer (see [`Server::hold`]).
+    hold: Mutex<Option<(Duration, Matcher)>>,
+    /// Each held request's path and when it arrived and was let go.
+    held: Mutex<Vec<(String, Instant, Instant)>>,
 }
 
 /// Locks, whether or not a handler panicked while holding the lock (the double stays usable).
@@ -184,6 +189,8 @@ impl Server {
             handler: Mutex::new(Box::new(handler)),
             log: Mutex::default(),
             cuts: Mutex::default(),
+            hold: Mutex::default(),
+            held: Mutex::default(),
         });
         let serving = shared.clone();
         let background = Background::spawn("test-double", move || {
@@ -213,6 +220,19 @@ impl Server {
     pub fn cut_bodies(&self, n: usize, matching: impl Fn(&Request) -> bool + Send + 'static) {
         *lock(&self.shared.cuts) = Some((n, Box::new(matching)));
     }
+
+    /// Requests `matching` picks wait `delay` after their body before they are answered (other
+    /// requests are answered meanwhile), so requests a client sends side by side overlap, and
+    /// [`Self::held`] shows how many were in flight at once.
+    pub fn hold(&self, delay: Duration, matching: impl Fn(&Request) -> bool + Send + 'static) {
+        *lock(&self.shared.hold) = Some((delay, Box::new(matching)));
+    }
+
+    /// Each request [`Self::hold`] held: its path with query, when its head arrived and when it
+    /// was let go, in the order they were let go.
+    pub fn held(&self) -> Vec<(String, Instant, Instant)> {
+        lock(&self.shared.held).clone()
+    }
 }
 
 /// Reads one request, logs it and answers it with the handler's reply.
@@ -220,6 +240,7 @@ async fn answer(
     shared: Arc<Shared>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Cut> {
+    let arrived = Instant::now();
     let (parts, mut body) = req.into_parts();
     let mut request = Request {
         method: parts.method.to_string(),
@@ -270,6 +291,13 @@ async fn answer(
         }
     }
     lock(&shared.log).push(request.clone());
+    let delay = lock(&shared.hold)
+        .as_ref()
+        .and_then(|(delay, matching)| matching(&request).then_some(*delay));
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+        lock(&shared.held).push((request.path.clone(), arrived, Instant::now()));
+    }
     let reply = (lock(&shared.handler))(&request);
     Ok(reply.into_response())
 }

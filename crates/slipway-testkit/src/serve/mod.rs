@@ -45,6 +45,26 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::{Notify, oneshot};
 
 pub use double::{BIG_BODY, Reply, Request, Server};
+
+/// The largest number of `(start, end)` intervals that overlap at one moment (requests in
+/// flight at once); intervals that only touch do not overlap.
+pub fn most_at_once(
+    intervals: impl IntoIterator<Item = (std::time::Instant, std::time::Instant)>,
+) -> usize {
+    let mut events: Vec<(std::time::Instant, i32)> = Vec::new();
+    for (start, end) in intervals {
+        events.push((start, 1));
+        events.push((end, -1));
+    }
+    // Ends sort before starts at the same instant.
+    events.sort();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, delta) in events {
+        now += delta;
+        most = most.max(now);
+    }
+    usize::try_from(most).unwrap_or(0)
+}
 pub use form::{parse_multipart, quoted};
 
 /// The error type bodies and services may fail with.
