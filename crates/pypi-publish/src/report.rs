@@ -1,18 +1,25 @@
 //! What a run did, as outputs, a step summary and one log line per file.
 
+use slipway_pypi::VerifyError;
 use slipway_pypi::attest::Attested;
-use slipway_pypi::{FileReport, FileStatus, PublishReport};
+use slipway_pypi::{FileReport, FileStatus, PromoteFrom, Proof, PublishReport, Verified};
 use slipway_runner::progress::human_bytes;
 use slipway_runner::summary::cell;
 use slipway_runner::{Action, Summary};
 
-/// Writes the `uploaded`, `skipped` and `version` outputs.
+/// Writes the `uploaded`, `skipped`, `verified`, `attestations` and `version` outputs.
 pub fn write_outputs(action: &mut Action, report: &PublishReport) -> anyhow::Result<()> {
     let uploaded = serde_json::to_string(&report.names(FileStatus::Uploaded))?;
     let skipped = serde_json::to_string(&report.names(FileStatus::Skipped))?;
     action.output("uploaded", uploaded)?;
     action.output("skipped", skipped)?;
     action.output("version", &report.version)?;
+    let verified: Vec<serde_json::Value> = report
+        .verified
+        .iter()
+        .map(|v| serde_json::json!({ "file": v.filename, "sha256": v.sha256, "url": v.url }))
+        .collect();
+    action.output("verified", serde_json::Value::from(verified).to_string())?;
     let attestations: Vec<serde_json::Value> = report
         .attestations
         .iter()
@@ -59,6 +66,63 @@ pub fn attestations(summary: &mut Summary, attested: &[Attested]) {
         &["File", "Rekor log index", "Signed by", "Attestation"],
         &rows,
     );
+}
+
+/// Adds the promotion's proof to the step summary: each file, its sha256 and where the staging
+/// index serves it.
+pub fn promotion(summary: &mut Summary, from: Option<&PromoteFrom>, proofs: &[Proof]) {
+    let Some(from) = from else { return };
+    summary.heading(3, "Promotion");
+    summary.paragraph(&format!(
+        "Every file is on the staging index `{}` with the same sha256:",
+        cell(&slipway_pypi::display_input_url(from.index.as_str()))
+    ));
+    let rows: Vec<Vec<String>> = proofs
+        .iter()
+        .map(|p| {
+            vec![
+                format!("`{}`", p.filename),
+                format!("`{}`", p.sha256),
+                cell(&p.found_at),
+            ]
+        })
+        .collect();
+    summary.table(&["File", "sha256", "Found on staging"], &rows);
+}
+
+/// Adds the read-back to the step summary: each file as the index serves it, or the failure.
+pub fn verified(summary: &mut Summary, verified: &[Verified], failed: Option<&VerifyError>) {
+    if verified.is_empty() && failed.is_none() {
+        return;
+    }
+    summary.heading(3, "Read back from the index");
+    if !verified.is_empty() {
+        let rows: Vec<Vec<String>> = verified
+            .iter()
+            .map(|v| {
+                vec![
+                    format!("`{}`", v.filename),
+                    format!("`{}`", v.sha256),
+                    cell(&v.url),
+                ]
+            })
+            .collect();
+        summary.table(&["File", "sha256", "Served at"], &rows);
+    }
+    if let Some(e) = failed {
+        let first = e.to_string();
+        summary.paragraph(&format!(
+            "**Read-back failed:** {}",
+            cell(first.lines().next().unwrap_or_default())
+        ));
+    }
+}
+
+/// Adds the gate check's verdict on the job's deployment environment.
+pub fn gate(summary: &mut Summary, line: Option<&str>) {
+    if let Some(line) = line {
+        summary.paragraph(&format!("**Deployment environment:** {line}"));
+    }
 }
 
 /// Adds the report's table to the step summary: file, size, hashes (with `print-hash`),

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use secrecy::SecretString;
 use slipway_pypi::attest::{AttestMode, SigstoreUrls};
 use slipway_pypi::{
-    Credentials, LocalOptions, OidcEnv, Patience, PublishRequest, RetryPolicy, TimeBounds,
-    TrustedPublishing,
+    Credentials, LocalOptions, OidcEnv, Patience, PromoteFrom, PublishRequest, RetryPolicy,
+    TimeBounds, TrustedPublishing, VerifyWait,
 };
 use slipway_runner::{Action, HintExt, env};
 use url::Url;
@@ -35,9 +35,28 @@ fn url_input(action: &Action, name: &str) -> anyhow::Result<Option<(Url, Option<
             .commands
             .add_mask(if password.is_empty() { user } else { password });
     }
-    let url = slipway_pypi::parse_secure_url(&raw)
-        .map_err(|e| inputs.invalid(name, &slipway_pypi::display_input_url(&raw), e.to_string()))?;
+    let url = slipway_pypi::parse_secure_url(&raw).map_err(|e| {
+        let reason = match (&e, example_url(name)) {
+            // The library's example is an upload URL; a simple index's input shows one of those.
+            (slipway_pypi::UrlError::Invalid { .. }, Some(example)) => format!(
+                "{}\nhint: write a full URL such as `{example}`",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+            _ => e.to_string(),
+        };
+        inputs.invalid(name, &slipway_pypi::display_input_url(&raw), reason)
+    })?;
     Ok(Some((slipway_pypi::without_userinfo(&url), credentials)))
+}
+
+/// The example a malformed simple-index URL input is shown (`None`: the library's own, an
+/// upload URL).
+fn example_url(name: &str) -> Option<&'static str> {
+    match name {
+        "index-url" => Some("https://pypi.org/simple/"),
+        "promote-from" => Some("https://test.pypi.org/simple/"),
+        _ => None,
+    }
 }
 
 /// A validated request, built from the inputs.
@@ -47,6 +66,31 @@ pub struct Request {
     pub publish: PublishRequest,
     /// Log and show both hashes of every file.
     pub print_hash: bool,
+    /// The gate check of the job's deployment environment.
+    pub gate: Gate,
+}
+
+/// The gate check: is the job's deployment environment really protected?
+#[derive(Debug)]
+pub struct Gate {
+    /// Fail (rather than warn) when it is not, or cannot be told.
+    pub required: bool,
+    /// The GitHub client that reads the environment; `None` without a token.
+    pub github: Option<slipway_github::GitHub>,
+}
+
+impl Gate {
+    fn from_action(action: &Action) -> anyhow::Result<Self> {
+        let required = action.inputs.bool("require-protected-environment")?;
+        let github = match action.inputs.string("token") {
+            Some(_) => Some(slipway_github::client_from_inputs(
+                &action.inputs,
+                &action.commands,
+            )?),
+            None => None,
+        };
+        Ok(Self { required, github })
+    }
 }
 
 impl Request {
@@ -55,6 +99,7 @@ impl Request {
         Ok(Self {
             publish: publish_request(action)?,
             print_hash: action.inputs.bool("print-hash")?,
+            gate: Gate::from_action(action)?,
         })
     }
 }
@@ -150,6 +195,8 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
         fulcio: sigstore_url(action, "fulcio-url")?,
         rekor: sigstore_url(action, "rekor-url")?,
     };
+    let promote_from = promote_from(action, index_url.as_ref())?;
+    let verify = verify_uploaded(action, pypi, index_url.is_some())?;
     let event = action
         .event()
         .context("reading the event payload")
@@ -186,5 +233,65 @@ fn publish_request(action: &Action) -> anyhow::Result<PublishRequest> {
             retry: RetryPolicy::from_env(action.inputs.env()),
             bounds: TimeBounds::from_env(action.inputs.env()).map_err(anyhow::Error::msg)?,
         },
+        promote_from,
+        verify,
     })
+}
+
+/// `promote-from`: the staging index's simple API, its own credentials (if written into it)
+/// for its origin alone. Not an upload URL, and not the index published to.
+fn promote_from(action: &Action, index_url: Option<&Url>) -> anyhow::Result<Option<PromoteFrom>> {
+    let Some((index, auth)) = url_input(action, "promote-from")? else {
+        return Ok(None);
+    };
+    let shown = slipway_pypi::display_input_url(index.as_str());
+    let invalid = |reason: &str| action.inputs.invalid("promote-from", &shown, reason);
+    if index.path().trim_end_matches('/').ends_with("/legacy") {
+        return Err(invalid("it is an upload URL, not a simple index\nhint: give the staging index's simple API, e.g. `https://test.pypi.org/simple/` (not `https://test.pypi.org/legacy/`)").into());
+    }
+    let same = |a: &Url| a.as_str().trim_end_matches('/') == index.as_str().trim_end_matches('/');
+    if index_url.is_some_and(same) {
+        return Err(invalid("it is the index this step publishes to, so it proves nothing\nhint: `promote-from` is the staging index the files were published to and tested from (e.g. `https://test.pypi.org/simple/`); `index-url` is production's").into());
+    }
+    Ok(Some(PromoteFrom { index, auth }))
+}
+
+/// `verify-uploaded`: `auto` (the default) reads back from PyPI and TestPyPI only; `true` from
+/// any index (which needs `index-url`); `false` never. The wait is `SLIPWAY_VERIFY_WAIT`.
+fn verify_uploaded(
+    action: &Action,
+    pypi: bool,
+    has_index: bool,
+) -> anyhow::Result<Option<VerifyWait>> {
+    let i = &action.inputs;
+    let value = i.or_default("verify-uploaded");
+    let on = match value.to_ascii_lowercase().as_str() {
+        "auto" | "" => pypi,
+        "true" => true,
+        "false" => false,
+        _ => {
+            return Err(i
+                .invalid(
+                    "verify-uploaded",
+                    &value,
+                    "expected `auto`, `true` or `false`\nhint: `auto` (the default) reads the files back from PyPI and TestPyPI; `true` from any index (with `index-url`); `false` never",
+                )
+                .into());
+        }
+    };
+    if on && !has_index {
+        return Err(i
+            .invalid(
+                "verify-uploaded",
+                &value,
+                "there is no simple index to read the files back from\nhint: set `index-url` to the index's simple API (e.g. `https://pypi.example.com/simple/`), or `verify-uploaded: false`",
+            )
+            .into());
+    }
+    if !on {
+        return Ok(None);
+    }
+    Ok(Some(
+        VerifyWait::from_env(i.env()).map_err(anyhow::Error::msg)?,
+    ))
 }

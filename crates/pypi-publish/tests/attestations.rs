@@ -415,3 +415,52 @@ fn without_id_token_write_the_message_says_attestations_need_it_too() {
     assert!(world.index.uploads().is_empty());
     assert!(world.sigstore.fulcio_requests().is_empty());
 }
+
+#[test]
+fn a_promotion_reuses_the_attestations_made_for_the_staging_upload() {
+    // Staging: signed there, the attestations written beside the dists.
+    let staging = World::new();
+    staging.publish(&[]).assert_ok();
+    assert_eq!(staging.sigstore.entries().len(), 2);
+    // Production, another job of the same workflow: the dists and their attestations carried over.
+    let production = World::new();
+    for dist in staging.dists() {
+        let attestation = attestation_of(&dist);
+        std::fs::copy(
+            &attestation,
+            production.dir.path().join(attestation.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let from = format!("{}/simple/", staging.index.base);
+    let out = production.publish(&[("promote-from", &from)]);
+    out.assert_ok();
+    assert!(out.summary.contains("### Promotion"), "{}", out.summary);
+    assert_eq!(
+        production.sigstore.fulcio_requests().len(),
+        0,
+        "nothing signed again"
+    );
+    let outputs: Vec<serde_json::Value> =
+        serde_json::from_str(&out.outputs["attestations"]).unwrap();
+    assert_eq!(outputs.len(), 2);
+    assert!(outputs.iter().all(|a| a["reused"] == true), "{outputs:?}");
+    // Each upload carries the staging upload's attestation, as it was.
+    let uploads = production.index.uploads();
+    assert_eq!(uploads.len(), 2);
+    let made: Vec<serde_json::Value> = staging
+        .dists()
+        .iter()
+        .map(|d| serde_json::from_slice(&std::fs::read(attestation_of(d)).unwrap()).unwrap())
+        .collect();
+    for upload in &uploads {
+        let sent = upload
+            .fields()
+            .iter()
+            .find(|(k, _)| k == "attestations")
+            .map(|(_, v)| v.clone())
+            .expect("an attestations field");
+        let list: Vec<serde_json::Value> = serde_json::from_str(&sent).unwrap();
+        assert!(made.contains(&list[0]), "{sent}");
+    }
+}

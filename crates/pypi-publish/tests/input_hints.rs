@@ -95,6 +95,36 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
             "input `print-hash` must be a boolean, got `maybe`",
         ),
         (
+            "promote-from",
+            "not a url",
+            "input `promote-from` has an invalid value `not a url`",
+        ),
+        (
+            "promote-from",
+            "http://staging.example.com/simple/",
+            "does not use HTTPS",
+        ),
+        (
+            "promote-from",
+            "https://test.pypi.org/legacy/",
+            "input `promote-from` has an invalid value `https://test.pypi.org/legacy/`: it is an upload URL",
+        ),
+        (
+            "promote-from",
+            "https://pypi.org/simple",
+            "input `promote-from` has an invalid value `https://pypi.org/simple`: it is the index this step publishes to",
+        ),
+        (
+            "verify-uploaded",
+            "sometimes",
+            "input `verify-uploaded` has an invalid value `sometimes`: expected `auto`, `true` or `false`",
+        ),
+        (
+            "require-protected-environment",
+            "yes please",
+            "input `require-protected-environment` must be a boolean, got `yes please`",
+        ),
+        (
             "dry-run",
             &huge,
             "input `dry-run` must be a boolean, got `xxxxxxxx",
@@ -116,6 +146,51 @@ fn every_bad_value_of_every_input_is_refused_with_a_hint() {
         rejections.add(&case, &errors.join("\n"));
     }
     insta::assert_snapshot!("rejections", rejections.text());
+}
+
+/// Rejections that need two inputs, or an environment variable, to arise.
+#[test]
+fn promotion_and_read_back_settings_that_cannot_work_are_refused() {
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Pairs<'_>, Pairs<'_>, &str)] = &[
+        (
+            &[
+                ("repository-url", "http://127.0.0.1:9/"),
+                ("verify-uploaded", "true"),
+            ],
+            &[],
+            "input `verify-uploaded` has an invalid value `true`: there is no simple index to read the files back from",
+        ),
+        (
+            &[
+                ("repository-url", "http://127.0.0.1:9/legacy/"),
+                ("index-url", "http://127.0.0.1:9/simple/"),
+                ("promote-from", "http://127.0.0.1:9/simple/"),
+            ],
+            &[],
+            "it is the index this step publishes to",
+        ),
+        (
+            &[],
+            &[("SLIPWAY_VERIFY_WAIT", "soon")],
+            "`SLIPWAY_VERIFY_WAIT` is `soon`, not a number of seconds",
+        ),
+    ];
+    let mut rejections = Sections::default();
+    for (inputs, env, expected) in cases {
+        let case = expected[..expected.len().min(40)].to_string();
+        let out = run(inputs, env);
+        assert_eq!(out.code, 1, "{case}: {}", out.all_text());
+        let errors = out.errors();
+        assert_one_rejection(&case, &errors, &out.stdout, &out.stderr, expected);
+        assert!(
+            !out.stderr.contains("does not exist"),
+            "{case}: {}",
+            out.stderr
+        );
+        rejections.add(&case, &errors.join("\n"));
+    }
+    insta::assert_snapshot!("promotion_rejections", rejections.text());
 }
 
 #[test]

@@ -60,3 +60,35 @@ fn the_second_upload_rejected_by_the_index() {
         .text();
     insta::assert_snapshot!("second_upload_rejected", text);
 }
+
+#[test]
+fn a_promotion_with_its_proof_and_the_read_back_then_a_refused_one() {
+    let staging = fake::index(|_, _| None);
+    let production = fake::index(|_, _| None);
+    let dir = dists();
+    publish(&staging, dir.path(), &[]).assert_ok();
+    let from = format!("{}/simple/", staging.base);
+    let promoted = publish(
+        &production,
+        dir.path(),
+        &[("promote-from", &from), ("verify-uploaded", "true")],
+    );
+    promoted.assert_ok();
+    // The same names with other bytes: refused before anything is uploaded.
+    let other = tempfile::tempdir().unwrap();
+    let metadata = "Metadata-Version: 2.1\nName: snapshot-demo\nVersion: 1.0\nSummary: A fixture with fixed bytes\n";
+    wheel(
+        other.path(),
+        "snapshot_demo-1.0-py3-none-any.whl",
+        metadata,
+        &[("snapshot_demo/__init__.py", "VALUE = 43\n")],
+    );
+    let refused = publish(&production, other.path(), &[("promote-from", &from)]);
+    assert_eq!(refused.code, 1, "{}", refused.all_text());
+    assert_eq!(production.uploads().len(), 2);
+    let text = Sections::default()
+        .step("promoted", &promoted.summary, &promoted.stdout)
+        .step("refused", &refused.summary, &refused.stdout)
+        .text();
+    insta::assert_snapshot!("promoted_then_refused", text);
+}

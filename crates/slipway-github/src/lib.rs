@@ -1,5 +1,5 @@
 //! A typed GitHub REST client for slipway's actions: releases, assets, tags, file contents and
-//! issues of one repository.
+//! issues and deployment environments of one repository.
 //!
 //! Every request — JSON calls, streamed asset uploads and downloads — goes through the shared
 //! transport (`slipway-http`): one retry policy ([`RetryPolicy`]: 5xx and connection errors back
@@ -23,6 +23,7 @@
 
 mod client;
 mod config;
+mod environments;
 mod error;
 mod inputs;
 mod issues;
@@ -33,6 +34,7 @@ mod urls;
 
 pub use client::{GitHub, MAX_PAGES};
 pub use config::{ClientConfig, DEFAULT_USER_AGENT};
+pub use environments::{BranchPolicy, Environment, ProtectionRule};
 pub use error::{ApiFailure, GitHubError};
 pub use inputs::{
     API_URL_INPUT, REPOSITORY_INPUT, SetupError, asset_name_input, client_from_inputs,

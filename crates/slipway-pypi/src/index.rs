@@ -346,6 +346,65 @@ pub async fn download_sha256(
     Ok(RemoteHash::Sha256(hex::encode(hasher.hasher.finalize())))
 }
 
+/// Where one file stands on an index, read from its project page (and, when the page lists no
+/// hash, from the file itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// The page does not list the file (or the index redirected the page to another origin,
+    /// named here: what is there is not on this index).
+    Absent {
+        /// The other origin's page, when the index redirected there.
+        redirected_to: Option<String>,
+    },
+    /// Listed, with the sha256 of what is served.
+    Sha256 {
+        /// The sha256, lowercase hex.
+        sha256: String,
+        /// Where the index serves it (shown without credentials).
+        url: String,
+    },
+    /// Listed without a hash and longer than `size`: not the same file (not read further).
+    Longer {
+        /// Where the index serves it.
+        url: String,
+    },
+}
+
+/// What `index` serves as `filename` of project `name`, compared by sha256 with a local file of
+/// `size` bytes. `credential` goes to its own origin only (a file URL on another host gets
+/// none); every request goes through the transport (retries, time bounds, caps).
+pub async fn served(
+    transport: &Transport,
+    index: &Url,
+    name: &str,
+    filename: &str,
+    size: u64,
+    credential: Option<Credential>,
+) -> Result<Served, IndexError> {
+    let page = project_files(transport, index, name, credential.clone()).await?;
+    if page.redirected_to.is_some() {
+        return Ok(Served::Absent {
+            redirected_to: page.redirected_to,
+        });
+    }
+    let Some(file) = page.files.into_iter().find(|f| f.filename == filename) else {
+        return Ok(Served::Absent {
+            redirected_to: None,
+        });
+    };
+    let mut shown = file.url.clone();
+    shown.set_fragment(None);
+    let url = transport.show(&shown);
+    let sha256 = match file.sha256 {
+        Some(sha) => sha,
+        None => match download_sha256(transport, &file.url, credential, size).await? {
+            RemoteHash::Sha256(sha) => sha,
+            RemoteHash::Longer => return Ok(Served::Longer { url }),
+        },
+    };
+    Ok(Served::Sha256 { sha256, url })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

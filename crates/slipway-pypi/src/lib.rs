@@ -18,13 +18,16 @@ pub mod index;
 pub mod metadata;
 pub mod oidc;
 pub mod preflight;
+pub mod promote;
 pub mod publish;
 pub mod upload;
 pub mod urls;
+pub mod verify;
 
 pub use dists::{LocalDist, LocalError, LocalOptions};
 pub use http::{Credentials, Patience};
 pub use oidc::{Claims, OidcEnv, TrustedPublishingError};
+pub use promote::{PromoteError, PromoteFrom, Proof};
 pub use publish::{
     FileReport, FileStatus, PublishError, PublishReport, PublishRequest, TrustedPublishing,
     UploadError, publish,
@@ -34,3 +37,4 @@ pub use urls::{
     PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, UrlError, derive_index_url, display_input_url,
     parse_secure_url, typed_userinfo, userinfo, without_userinfo,
 };
+pub use verify::{Verified, VerifyError, VerifyWait};

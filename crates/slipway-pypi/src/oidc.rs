@@ -11,6 +11,30 @@ use slipway_http::{Credential, Redirects, Request, Transport};
 use slipway_runner::{Commands, Event};
 use url::Url;
 
+/// When to use trusted publishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustedPublishing {
+    /// When no password is given.
+    #[default]
+    Auto,
+    /// Always; a password is an error.
+    Always,
+    /// Never; a password is required.
+    Never,
+}
+
+impl std::str::FromStr for TrustedPublishing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(Self::Auto),
+            "always" | "true" => Ok(Self::Always),
+            "never" | "false" => Ok(Self::Never),
+            _ => Err("expected `auto`, `always` or `never`".to_string()),
+        }
+    }
+}
+
 /// What the job's environment offers for trusted publishing.
 #[derive(Debug, Clone, Default)]
 pub struct OidcEnv {

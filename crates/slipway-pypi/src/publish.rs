@@ -15,33 +15,13 @@ use crate::attest::{AttestError, AttestMode, Attested, SigstoreUrls, attest_all}
 use crate::dists::{LocalDist, LocalError, LocalOptions, common_version, scan};
 use crate::http::{Credentials, Patience};
 use crate::index::{IndexError, IndexFile, RemoteHash, download_sha256, project_files};
+pub use crate::oidc::TrustedPublishing;
 use crate::oidc::{OidcEnv, TrustedPublishingError, mint_token};
+use crate::promote::{PromoteError, PromoteFrom, Proof};
+pub use crate::upload::UploadError;
 use crate::upload::{Answer, UploadForm, send};
 use crate::urls::{project_url, same_origin};
-
-/// When to use trusted publishing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TrustedPublishing {
-    /// When no password is given.
-    #[default]
-    Auto,
-    /// Always; a password is an error.
-    Always,
-    /// Never; a password is required.
-    Never,
-}
-
-impl std::str::FromStr for TrustedPublishing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" | "" => Ok(Self::Auto),
-            "always" | "true" => Ok(Self::Always),
-            "never" | "false" => Ok(Self::Never),
-            _ => Err("expected `auto`, `always` or `never`".to_string()),
-        }
-    }
-}
+use crate::verify::{self, Expected, Verified, VerifyError, VerifyWait};
 
 /// Everything one publish needs, validated by the caller.
 #[derive(Debug, Clone)]
@@ -77,6 +57,10 @@ pub struct PublishRequest {
     pub patience: Patience,
     /// How many files upload at once (after the first file of each release, which goes alone).
     pub max_parallel: usize,
+    /// Upload only dists this staging index has with the same sha256.
+    pub promote_from: Option<PromoteFrom>,
+    /// Read every file back from `index_url` after the uploads, waiting this long at most.
+    pub verify: Option<VerifyWait>,
 }
 
 /// What happened to one file.
@@ -134,6 +118,10 @@ pub struct PublishReport {
     pub index_url: Option<Url>,
     /// The attestation of each dist, made or reused by this run (empty when none were).
     pub attestations: Vec<Attested>,
+    /// With `promote_from`: each dist's proof that staging has the same bytes.
+    pub promoted: Vec<Proof>,
+    /// With `verify`: each file as the index serves it after the uploads.
+    pub verified: Vec<Verified>,
 }
 
 impl PublishReport {
@@ -145,114 +133,6 @@ impl PublishReport {
             .map(|f| f.filename.clone())
             .collect()
     }
-}
-
-/// Why one file could not be put on the index.
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    /// The index has other bytes under this file name.
-    #[error(
-        "`{filename}` is already on the index with other content: the index has sha256 `{index_sha256}`, the local file has sha256 `{local_sha256}`\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
-    )]
-    HashMismatch {
-        /// The file.
-        filename: String,
-        /// What the index has.
-        index_sha256: String,
-        /// What we have.
-        local_sha256: String,
-    },
-    /// The index serves a file under this name that is longer than the local one.
-    #[error(
-        "`{filename}` is already on the index with other content: the index's file is longer than the local file ({local_size} bytes; not read further)\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
-    )]
-    LongerOnIndex {
-        /// The file.
-        filename: String,
-        /// The local file's size.
-        local_size: u64,
-    },
-    /// The file exists and skipping is off, or its bytes cannot be compared.
-    #[error("`{filename}` already exists on the index ({reason})\nhint: {hint}")]
-    AlreadyExists {
-        /// The file.
-        filename: String,
-        /// The index's answer.
-        reason: String,
-        /// What to do.
-        hint: String,
-    },
-    /// 401/403.
-    #[error(
-        "the index refused the credentials ({status}): {reason}\nhint: check `password` is a valid API token for this project (PyPI tokens start with `pypi-`, user `__token__`), or use trusted publishing"
-    )]
-    Auth {
-        /// The status.
-        status: u16,
-        /// The index's reason.
-        reason: String,
-    },
-    /// 405.
-    #[error(
-        "the index answered 405 Method Not Allowed at `{url}`: this is probably not an upload URL\nhint: `repository-url` must be the upload endpoint (PyPI: `https://upload.pypi.org/legacy/`), not the simple index (`…/simple/`)"
-    )]
-    WrongUrl {
-        /// The URL.
-        url: String,
-    },
-    /// Another 4xx, or a 5xx that is not retried (501).
-    #[error(
-        "the index rejected `{filename}` ({status}): {reason}\nhint: the index's reason above says what is wrong; this answer is final, so fix it and re-run (files already uploaded are skipped)"
-    )]
-    Rejected {
-        /// The file.
-        filename: String,
-        /// The status.
-        status: u16,
-        /// The index's reason.
-        reason: String,
-    },
-    /// A redirect that would carry the credentials elsewhere, or too many.
-    #[error(
-        "the upload URL `{from}` redirects to `{to}`, which is not the same host; credentials are not sent there\nhint: set `repository-url` to the final upload URL"
-    )]
-    Redirect {
-        /// The URL posted to.
-        from: String,
-        /// The redirect target.
-        to: String,
-    },
-    /// Still failing after every retry.
-    #[error(
-        "uploading `{filename}` failed {attempts} times; last error: {reason}\nhint: the index may be down; re-run the job later (files already uploaded are skipped)"
-    )]
-    GaveUp {
-        /// The file.
-        filename: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last error.
-        reason: String,
-    },
-    /// Renewing the trusted-publishing token failed.
-    #[error("the upload token was about to expire and a fresh one could not be minted: {0}")]
-    Renew(Box<TrustedPublishingError>),
-    /// The existing-file check failed.
-    #[error(
-        "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
-    )]
-    Index(#[from] IndexError),
-    /// A local file beside the dist (its attestation) could not be used.
-    #[error(transparent)]
-    Local(#[from] LocalError),
-    /// Reading the local file failed mid-upload.
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
 }
 
 /// Why a publish failed.
@@ -285,6 +165,17 @@ pub enum PublishError {
     /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] HttpError),
+    /// `promote_from` does not have the same bytes (nothing was uploaded).
+    #[error(transparent)]
+    Promote(#[from] PromoteError),
+    /// Every file was handled, but the index does not serve them as uploaded.
+    #[error("{error}")]
+    Verify {
+        /// What was handled (uploaded or skipped).
+        report: Box<PublishReport>,
+        /// What the read-back found.
+        error: VerifyError,
+    },
     /// A file failed; `done` lists what is on the index already.
     #[error("publishing stopped at `{filename}`; {}", done_text(done))]
     Upload {
@@ -347,6 +238,11 @@ pub async fn publish(
     }
     let mut dists = scan(&req.packages_dir, &req.local, commands)?;
     let transport = req.patience.transport(commands.secrets())?;
+    // Before any token is minted or anything signed: nothing happens unless staging agrees.
+    let promoted = match &req.promote_from {
+        Some(from) => crate::promote::check(&transport, from, &dists, commands).await?,
+        None => Vec::new(),
+    };
     let mut expires = None;
     let auth = match &req.password {
         Some(password) => {
@@ -426,6 +322,8 @@ pub async fn publish(
         version: common_version(&dists),
         index_url: req.index_url.clone(),
         attestations,
+        promoted,
+        verified: Vec::new(),
     };
     let (firsts, rest) = first_of_each_release(&dists);
     let mut ended: Vec<(usize, Result<FileStatus, UploadError>)> = Vec::new();
@@ -485,6 +383,7 @@ pub async fn publish(
         }
     }
     match failed {
+        None if req.verify.is_some() => read_back(&session, report).await,
         None => Ok(report),
         Some((dist, source)) => Err(PublishError::Upload {
             filename: dist.file.filename.clone(),
@@ -505,6 +404,27 @@ fn first_of_each_release(dists: &[LocalDist]) -> (Vec<usize>, Vec<usize>) {
             d.version().to_string(),
         ))
     })
+}
+
+/// Reads back every file uploaded or skipped (see [`crate::verify`]); the report with what the
+/// index serves, or the report and why it does not.
+async fn read_back(
+    session: &Session<'_>,
+    mut report: PublishReport,
+) -> Result<PublishReport, PublishError> {
+    let (Some(wait), Some(index)) = (session.req.verify, &session.req.index_url) else {
+        return Ok(report);
+    };
+    let expected = Expected::of(&report.files);
+    let credential = session.index_credential().await;
+    match verify::read_back(&session.transport, index, credential, &expected, wait).await {
+        Ok(verified) => report.verified = verified,
+        Err(error) => {
+            let report = Box::new(report);
+            return Err(PublishError::Verify { report, error });
+        }
+    }
+    Ok(report)
 }
 
 /// What an answer was, for the debug log (never the body, which may echo credentials).

@@ -1,5 +1,6 @@
 //! One upload attempt: the multipart/form-data body (metadata fields, then `content` streamed
-//! from disk with an exact Content-Length), progress lines, and what the answer means.
+//! from disk with an exact Content-Length), progress lines, what the answer means, and why a file
+//! could not be put on the index ([`UploadError`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,6 +12,10 @@ use http::{HeaderMap, StatusCode};
 use slipway_http::retry::{self, Verdict};
 use slipway_http::{ByteStream, Credential, HttpError, Request, Source, Transport};
 use slipway_runner::progress::Progress;
+
+use crate::dists::LocalError;
+use crate::index::IndexError;
+use crate::oidc::TrustedPublishingError;
 use tokio::io::AsyncReadExt as _;
 use url::Url;
 
@@ -218,6 +223,114 @@ pub async fn send(
         },
     };
     Ok((answer, outcome))
+}
+
+/// Why one file could not be put on the index.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The index has other bytes under this file name.
+    #[error(
+        "`{filename}` is already on the index with other content: the index has sha256 `{index_sha256}`, the local file has sha256 `{local_sha256}`\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
+    )]
+    HashMismatch {
+        /// The file.
+        filename: String,
+        /// What the index has.
+        index_sha256: String,
+        /// What we have.
+        local_sha256: String,
+    },
+    /// The index serves a file under this name that is longer than the local one.
+    #[error(
+        "`{filename}` is already on the index with other content: the index's file is longer than the local file ({local_size} bytes; not read further)\nhint: a published file can never be replaced; release a new version (or a new build tag) instead of rebuilding the same one"
+    )]
+    LongerOnIndex {
+        /// The file.
+        filename: String,
+        /// The local file's size.
+        local_size: u64,
+    },
+    /// The file exists and skipping is off, or its bytes cannot be compared.
+    #[error("`{filename}` already exists on the index ({reason})\nhint: {hint}")]
+    AlreadyExists {
+        /// The file.
+        filename: String,
+        /// The index's answer.
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
+    /// 401/403.
+    #[error(
+        "the index refused the credentials ({status}): {reason}\nhint: check `password` is a valid API token for this project (PyPI tokens start with `pypi-`, user `__token__`), or use trusted publishing"
+    )]
+    Auth {
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+    /// 405.
+    #[error(
+        "the index answered 405 Method Not Allowed at `{url}`: this is probably not an upload URL\nhint: `repository-url` must be the upload endpoint (PyPI: `https://upload.pypi.org/legacy/`), not the simple index (`…/simple/`)"
+    )]
+    WrongUrl {
+        /// The URL.
+        url: String,
+    },
+    /// Another 4xx, or a 5xx that is not retried (501).
+    #[error(
+        "the index rejected `{filename}` ({status}): {reason}\nhint: the index's reason above says what is wrong; this answer is final, so fix it and re-run (files already uploaded are skipped)"
+    )]
+    Rejected {
+        /// The file.
+        filename: String,
+        /// The status.
+        status: u16,
+        /// The index's reason.
+        reason: String,
+    },
+    /// A redirect that would carry the credentials elsewhere, or too many.
+    #[error(
+        "the upload URL `{from}` redirects to `{to}`, which is not the same host; credentials are not sent there\nhint: set `repository-url` to the final upload URL"
+    )]
+    Redirect {
+        /// The URL posted to.
+        from: String,
+        /// The redirect target.
+        to: String,
+    },
+    /// Still failing after every retry.
+    #[error(
+        "uploading `{filename}` failed {attempts} times; last error: {reason}\nhint: the index may be down; re-run the job later (files already uploaded are skipped)"
+    )]
+    GaveUp {
+        /// The file.
+        filename: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        reason: String,
+    },
+    /// Renewing the trusted-publishing token failed.
+    #[error("the upload token was about to expire and a fresh one could not be minted: {0}")]
+    Renew(Box<TrustedPublishingError>),
+    /// The existing-file check failed.
+    #[error(
+        "cannot check what the index already has: {0}\nhint: check `index-url` (the simple index, e.g. `https://pypi.org/simple/`)"
+    )]
+    Index(#[from] IndexError),
+    /// A local file beside the dist (its attestation) could not be used.
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    /// Reading the local file failed mid-upload.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 #[cfg(test)]

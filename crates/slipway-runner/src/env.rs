@@ -63,6 +63,9 @@ pub const SLIPWAY_LOW_SPEED_TIME: &str = "SLIPWAY_LOW_SPEED_TIME";
 /// Time bound: seconds one logical call may take, retries included (default 300; a transfer gets
 /// its size divided by the low-speed limit on top).
 pub const SLIPWAY_DEADLINE: &str = "SLIPWAY_DEADLINE";
+/// Time bound: seconds pypi-publish's read-back waits for the index to serve what was uploaded
+/// (default 120; 0 reads once).
+pub const SLIPWAY_VERIFY_WAIT: &str = "SLIPWAY_VERIFY_WAIT";
 /// Set to `1` by the umbrella action (`uses: OWNER/slipway@v1`), which declares every tool's
 /// inputs without defaults: there an empty input means "not given" and takes the tool's default.
 pub const SLIPWAY_UMBRELLA: &str = "SLIPWAY_UMBRELLA";

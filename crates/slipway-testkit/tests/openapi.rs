@@ -19,7 +19,9 @@ use slipway_github::{
     RetryPolicy, StateFilter, StateReason,
 };
 use slipway_runner::RepoSlug;
-use slipway_testkit::github::{FakeGitHub, Fault, IssueSeed, Match, ReleaseSeed, RouteKind};
+use slipway_testkit::github::{
+    EnvironmentRule, FakeGitHub, Fault, IssueSeed, Match, ReleaseSeed, RouteKind,
+};
 
 const REPO: &str = "octo/widgets";
 
@@ -52,6 +54,8 @@ const OPERATIONS: &[&str] = &[
     "repos/get-content:404",
     "repos/get-commit:200",
     "repos/get-commit:422",
+    "repos/get-environment:200",
+    "repos/get-environment:404",
     "rate-limit/get:200",
     "issues/list-for-repo:200",
     "issues/create:201",
@@ -275,6 +279,23 @@ async fn exercise(fake: &FakeGitHub) {
             .unwrap()
             .is_none()
     );
+
+    // Environments: one with every kind of protection rule, one with none, one missing (404).
+    fake.add_environment(
+        None,
+        "pypi",
+        &[
+            EnvironmentRule::Reviewers(vec!["octocat".into()]),
+            EnvironmentRule::WaitTimer(30),
+            EnvironmentRule::Branches { protected: false },
+        ],
+    );
+    fake.add_environment(None, "testpypi", &[]);
+    let pypi = gh.environment("pypi").await.unwrap().unwrap();
+    assert_eq!(pypi.gates().len(), 2);
+    let open = gh.environment("testpypi").await.unwrap().unwrap();
+    assert!(open.gates().is_empty() && open.branch_policy().is_none());
+    assert!(gh.environment("staging").await.unwrap().is_none());
 
     let rate = api(fake, Method::GET, "/rate_limit").send().await.unwrap();
     assert_eq!(rate.status(), 200);

@@ -52,6 +52,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, body: Body) -> Response {
         K::DeleteTagRef => delete_tag_ref(ctx),
         K::GetContents => contents(ctx),
         K::GetCommit => commit(ctx),
+        K::GetEnvironment => super::environments::get_environment(ctx),
         _ => not_found(),
     }
 }

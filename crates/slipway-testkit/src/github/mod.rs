@@ -17,6 +17,7 @@
 
 mod api;
 mod ctx;
+mod environments;
 mod exchange;
 mod fault;
 mod issue_store;
@@ -32,6 +33,7 @@ mod wire;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use environments::EnvironmentRule;
 pub use exchange::Exchange;
 pub use fault::{Fault, FaultAction, Match};
 pub use issue_store::{Issue, IssueComment, IssueSeed};

@@ -263,6 +263,8 @@ pub(crate) struct State {
     pub burned_tags: std::collections::BTreeSet<(String, String)>,
     /// Issues, pull requests, comments and labels ([`super::issues`]).
     pub issues: super::issue_store::Issues,
+    /// `(lower-cased repo, name)` → the environment's JSON (`super::environments`).
+    pub environments: BTreeMap<(String, String), serde_json::Value>,
 }
 
 impl State {
@@ -288,6 +290,7 @@ impl State {
             immutable_releases: std::collections::BTreeSet::new(),
             burned_tags: std::collections::BTreeSet::new(),
             issues: super::issue_store::Issues::default(),
+            environments: BTreeMap::new(),
         }
     }
 

@@ -61,6 +61,8 @@ pub enum RouteKind {
     GetContents,
     /// `GET /repos/{o}/{r}/commits/{ref}`.
     GetCommit,
+    /// `GET /repos/{o}/{r}/environments/{name}`.
+    GetEnvironment,
     /// `GET /rate_limit`.
     RateLimit,
     /// `GET /repos/{o}/{r}/issues` (pull requests included).
@@ -217,6 +219,10 @@ fn api_repo_route(
             route.text = decode(git_ref);
             K::GetCommit
         }
+        ("GET", ["environments", name]) if !name.is_empty() => {
+            route.text = decode(name);
+            K::GetEnvironment
+        }
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             route.text = joined(path);
             K::GetContents
@@ -253,6 +259,11 @@ mod tests {
         assert_eq!(
             (r.kind, r.text.as_str()),
             (RouteKind::GetContents, "src/pkg/__init__.py")
+        );
+        let r = classify(Host::Api, "GET", "/repos/o/r/environments/py%20pi", false);
+        assert_eq!(
+            (r.kind, r.text.as_str()),
+            (RouteKind::GetEnvironment, "py pi")
         );
         let r = classify(Host::Uploads, "POST", "/repos/o/r/releases/9/assets", false);
         assert_eq!((r.kind, r.id), (RouteKind::UploadAsset, 9));
