@@ -201,26 +201,31 @@ class Bench:
 
     def assets_round(self, files, src_dir, i, label):
         """One repeat on a fresh fake: upload by draft-release and curl, download by fetch-assets and curl."""
-        samples = {}
         with FakeGitHub(self.fake_bin, self.work) as fake:
-            glob = os.path.join(src_dir, "*")
-            uploads = {
-                "slipway": lambda: self._draft_release(fake, "v1.0.0", glob, f"{label}-up-slipway-{i}"),
-                "curl": lambda: self._curl_upload(fake, "v9.0.0", files, f"{label}-up-curl-{i}"),
-            }
-            for who in rotate(["slipway", "curl"], i):
-                self.log(f"{label}: upload by {who}, run {i + 1}")
-                samples[("upload", who)] = uploads[who]()
-            for who in rotate(["slipway", "curl"], i):
-                self.log(f"{label}: download by {who}, run {i + 1}")
-                out_dir = fast_scratch(self.work, "download-")
-                if who == "slipway":
-                    s = self._fetch_assets(fake, "v1.0.0", out_dir, f"{label}-down-slipway-{i}")
-                else:
-                    s = self._curl_download(fake, "v9.0.0", out_dir, f"{label}-down-curl-{i}")
-                self._check_download(files, out_dir, who)
-                shutil.rmtree(out_dir, ignore_errors=True)
-                samples[("download", who)] = s
+            return self.assets_on(fake, files, src_dir, i, label)
+
+    def assets_on(self, fake, files, src_dir, i, label):
+        """Upload by draft-release and curl, then download by fetch-assets and curl (into
+        tmpfs), on `fake`; returns the samples by (way, who)."""
+        samples = {}
+        glob = os.path.join(src_dir, "*")
+        uploads = {
+            "slipway": lambda: self._draft_release(fake, "v1.0.0", glob, f"{label}-up-slipway-{i}"),
+            "curl": lambda: self._curl_upload(fake, "v9.0.0", files, f"{label}-up-curl-{i}"),
+        }
+        for who in rotate(["slipway", "curl"], i):
+            self.log(f"{label}: upload by {who}, run {i + 1}")
+            samples[("upload", who)] = uploads[who]()
+        for who in rotate(["slipway", "curl"], i):
+            self.log(f"{label}: download by {who}, run {i + 1}")
+            out_dir = fast_scratch(self.work, "download-")
+            if who == "slipway":
+                s = self._fetch_assets(fake, "v1.0.0", out_dir, f"{label}-down-slipway-{i}")
+            else:
+                s = self._curl_download(fake, "v9.0.0", out_dir, f"{label}-down-curl-{i}")
+            self._check_download(files, out_dir, who)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            samples[("download", who)] = s
         return samples
 
     def assets(self, sizes, repeats):

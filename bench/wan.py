@@ -12,7 +12,7 @@ cache does not decide the figure. Same rotating-order repeats as the other cases
 import os
 import shutil
 
-from cases import rotate, fast_scratch
+from cases import rotate
 from measure import median_of
 from servers import PyPIServer, FakeGitHub
 from throttle import Throttle
@@ -79,32 +79,13 @@ class Wan:
 
     def _assets_round(self, files, src_dir, i):
         b = self.bench
-        samples = {}
         with Throttle(self.rate, self.rtt) as proxy:
             ports = [proxy.listen() for _ in range(3)]
             public = [f"http://127.0.0.1:{p}" for p in ports]
             with FakeGitHub(b.fake_bin, b.work, public_urls=public) as fake:
                 for port, bound in zip(ports, fake.bound):
                     proxy.forward(port, _port(bound))
-                glob = os.path.join(src_dir, "*")
-                uploads = {
-                    "slipway": lambda: b._draft_release(fake, "v1.0.0", glob, f"wan-up-slipway-{i}"),
-                    "curl": lambda: b._curl_upload(fake, "v9.0.0", files, f"wan-up-curl-{i}"),
-                }
-                for who in rotate(["slipway", "curl"], i):
-                    b.log(f"wan assets: upload by {who}, run {i + 1}")
-                    samples[("upload", who)] = uploads[who]()
-                for who in rotate(["slipway", "curl"], i):
-                    b.log(f"wan assets: download by {who}, run {i + 1}")
-                    out_dir = fast_scratch(b.work, "download-")
-                    if who == "slipway":
-                        s = b._fetch_assets(fake, "v1.0.0", out_dir, f"wan-down-slipway-{i}")
-                    else:
-                        s = b._curl_download(fake, "v9.0.0", out_dir, f"wan-down-curl-{i}")
-                    b._check_download(files, out_dir, who)
-                    shutil.rmtree(out_dir, ignore_errors=True)
-                    samples[("download", who)] = s
-        return samples
+                return b.assets_on(fake, files, src_dir, i, "wan-assets")
 
     def assets(self, sizes, repeats):
         """`wan_count` files of `wan_size` uploaded and downloaded through the proxy."""

@@ -37,40 +37,9 @@ pub fn write(drafted: &Drafted, action: &mut Action) -> anyhow::Result<()> {
         &format!("{prefix}draft-release: `{}` — {verb} {state}", drafted.tag),
     );
     s.table(&ASSET_COLUMNS, &drafted.asset_rows());
-    if !drafted.notes.is_empty() {
-        s.paragraph(&format!(
-            "**Release:**\n{}",
-            drafted
-                .notes
-                .iter()
-                .map(|n| format!("- {n}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
-    }
-    if !drafted.retries.is_empty() {
-        s.paragraph(&format!(
-            "**Retried ({}):**\n{}",
-            drafted.retries.len(),
-            drafted
-                .retries
-                .iter()
-                .map(|r| format!("- {r}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
-    }
-    if !drafted.warnings.is_empty() {
-        s.paragraph(&format!(
-            "**Warnings:**\n{}",
-            drafted
-                .warnings
-                .iter()
-                .map(|w| format!("- {w}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
-    }
+    s.list("Release", &drafted.notes)
+        .retried(&drafted.retries)
+        .list("Warnings", &drafted.warnings);
     let counts = [Status::Uploaded, Status::Kept, Status::Replaced]
         .map(|st| drafted.outcomes.iter().filter(|o| o.status == st).count());
     tracing::info!(

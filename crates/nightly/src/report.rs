@@ -5,14 +5,6 @@ use slipway_release::draft::assets::Status;
 use slipway_release::nightly::{Built, reason_text};
 use slipway_runner::Action;
 
-fn bullets(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("- {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Writes the outputs and the step summary.
 pub fn write(built: &Built, action: &mut Action) -> anyhow::Result<()> {
     let drafted = &built.drafted;
@@ -68,38 +60,25 @@ pub fn write(built: &Built, action: &mut Action) -> anyhow::Result<()> {
         built.pruned.len(),
         if built.dry_run { "would be pruned" } else { "pruned" }
     ));
-    if !kept.is_empty() {
-        s.paragraph(&format!("**Kept:**\n{}", bullets(&kept)));
-    }
+    s.list("Kept", &kept);
     let pruned: Vec<String> = built
         .builds
         .iter()
         .filter(|b| !b.kept())
         .map(|b| format!("`{}`: {}", b.release.tag_name, reason_text(b, built.keep)))
         .collect();
-    if !pruned.is_empty() {
-        let title = if built.dry_run {
+    s.list(
+        if built.dry_run {
             "Would prune"
         } else {
             "Pruned"
-        };
-        s.paragraph(&format!("**{title}:**\n{}", bullets(&pruned)));
-    }
+        },
+        &pruned,
+    );
     let notes: Vec<String> = drafted.notes.iter().chain(&built.notes).cloned().collect();
-    if !notes.is_empty() {
-        s.paragraph(&format!("**Notes:**\n{}", bullets(&notes)));
-    }
-    if !built.retries.is_empty() {
-        let retries: Vec<String> = built.retries.iter().map(ToString::to_string).collect();
-        s.paragraph(&format!(
-            "**Retried ({}):**\n{}",
-            retries.len(),
-            bullets(&retries)
-        ));
-    }
-    if !built.warnings.is_empty() {
-        s.paragraph(&format!("**Warnings:**\n{}", bullets(&built.warnings)));
-    }
+    s.list("Notes", &notes)
+        .retried(&built.retries)
+        .list("Warnings", &built.warnings);
     tracing::info!(
         "{prefix}`{}`: {} uploaded, {} kept; channel: {} kept, {} pruned",
         drafted.tag,

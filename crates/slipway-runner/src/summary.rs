@@ -36,6 +36,24 @@ impl Summary {
         self
     }
 
+    /// Adds `**title:**` and one bullet per item; nothing when there are no items.
+    pub fn list<T: std::fmt::Display>(&mut self, title: &str, items: &[T]) -> &mut Self {
+        if items.is_empty() {
+            return self;
+        }
+        let _ = writeln!(self.text, "**{title}:**");
+        for item in items {
+            let _ = writeln!(self.text, "- {item}");
+        }
+        self.text.push('\n');
+        self
+    }
+
+    /// Adds the requests that were retried (`**Retried (n):**` and a bullet each), if any.
+    pub fn retried<T: std::fmt::Display>(&mut self, retries: &[T]) -> &mut Self {
+        self.list(&format!("Retried ({})", retries.len()), retries)
+    }
+
     /// Adds a table; cells are escaped.
     pub fn table<R: AsRef<[String]>>(&mut self, header: &[&str], rows: &[R]) -> &mut Self {
         let _ = writeln!(self.text, "| {} |", header.join(" | "));

@@ -14,14 +14,6 @@ fn numbers(list: &[u64]) -> anyhow::Result<String> {
     Ok(serde_json::to_string(list)?)
 }
 
-fn bullets(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("- {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Writes the outputs and the step summary.
 pub fn write(done: &Done, request: &Request, action: &mut Action) -> anyhow::Result<()> {
     action.output("failed", done.failed.to_string())?;
@@ -98,25 +90,9 @@ pub fn write(done: &Done, request: &Request, action: &mut Action) -> anyhow::Res
         code_span(&settings.label, 100)
     );
     s.paragraph(&counts);
-    if !done.notes.is_empty() {
-        s.paragraph(&format!("**Notes:**\n{}", bullets(&done.notes)));
-    }
-    let retries: Vec<String> = request
-        .github
-        .retries()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    if !retries.is_empty() {
-        s.paragraph(&format!(
-            "**Retried ({}):**\n{}",
-            retries.len(),
-            bullets(&retries)
-        ));
-    }
-    if !request.warnings.is_empty() {
-        s.paragraph(&format!("**Warnings:**\n{}", bullets(&request.warnings)));
-    }
+    s.list("Notes", &done.notes)
+        .retried(&request.github.retries())
+        .list("Warnings", &request.warnings);
     tracing::info!(
         "{prefix}{} failed, {} passed ({} flaky); issues: {} opened, {} reopened, {} commented, {} closed",
         done.failed,
