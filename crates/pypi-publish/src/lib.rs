@@ -150,7 +150,7 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
         print_hash,
         gate,
     } = Request::from_action(action)?;
-    let gate_line = check_gate(&gate, &request, &action.commands).await?;
+    let gate_line = slipway_pypi::gate::check(&gate, &request, &action.commands).await?;
     let result = slipway_pypi::publish(&request, &action.commands).await;
     let (report, error) = match result {
         Ok(report) => (report, None),
@@ -197,97 +197,6 @@ pub async fn main(action: &mut Action) -> anyhow::Result<()> {
     match error {
         Some(e) => Err(e.into()),
         None => Ok(()),
-    }
-}
-
-/// The gate check: reads the job's deployment environment from its OIDC token (`environment`)
-/// and its protection rules through the environments API. Required reviewers, a wait timer or
-/// a custom rule pass; none of them is a warning, or an error with
-/// `require-protected-environment`. Without a token, an OIDC token or an environment, a notice
-/// says the check was not made (an error when required). Returns the summary's line.
-async fn check_gate(
-    gate: &request::Gate,
-    req: &slipway_pypi::PublishRequest,
-    commands: &slipway_runner::Commands,
-) -> anyhow::Result<Option<String>> {
-    let oidc = req.oidc.request_url.is_some();
-    if !gate.required && !oidc {
-        tracing::debug!("gate check: no OIDC token in this job, so no environment to check");
-        return Ok(None);
-    }
-    let unchecked = |what: String, hint: &str| -> anyhow::Result<Option<String>> {
-        if gate.required {
-            anyhow::bail!("`require-protected-environment` is true, but {what}\nhint: {hint}");
-        }
-        commands.notice(&format!("gate check not made: {what}"));
-        Ok(Some(format!("not checked: {what}")))
-    };
-    let Some(github) = &gate.github else {
-        return unchecked(
-            "no GitHub `token` was given to read the environment's protection rules".into(),
-            "pass `token: ${{ github.token }}` (the default) and grant the job `actions: read`",
-        );
-    };
-    if !oidc {
-        return unchecked(
-            "the job has no OIDC token to tell its environment".into(),
-            "grant the job `permissions: id-token: write` (trusted publishing needs it too)",
-        );
-    }
-    let transport = req.patience.transport(commands.secrets())?;
-    let audience = format!("https://github.com/{}", github.repo().owner);
-    let claims =
-        match slipway_pypi::oidc::id_token(&transport, &req.oidc, &audience, commands).await {
-            Ok((_, claims)) => claims,
-            Err(e) => {
-                return unchecked(
-                    format!("the job's OIDC token could not be had: {e}"),
-                    "re-run the job; the OIDC endpoint may be down",
-                );
-            }
-        };
-    let Some(name) = claims.environment.filter(|n| !n.is_empty()) else {
-        return unchecked(
-            "the job runs in no deployment environment (its OIDC token has no `environment` claim)"
-                .into(),
-            "add `environment: pypi` to the publishing job and protect that environment with required reviewers",
-        );
-    };
-    let not_gated = |what: String| -> anyhow::Result<Option<String>> {
-        let hint = "in the repository's Settings → Environments, add required reviewers or a wait timer (on a private repository they need GitHub Team/Enterprise; without them the environment gates nothing)";
-        if gate.required {
-            anyhow::bail!(
-                "the deployment environment `{name}` {what}, so nothing holds this publish for a person\nhint: {hint}"
-            );
-        }
-        commands.warning(&format!(
-            "the deployment environment `{name}` {what}, so nothing holds this publish for a person; {hint}"
-        ));
-        Ok(Some(format!("`{name}`: **not protected** ({what})")))
-    };
-    match github.environment(&name).await {
-        Ok(Some(environment)) => {
-            let gates = environment.gates();
-            if gates.is_empty() {
-                let what = match environment.branch_policy() {
-                    Some(policy) => format!(
-                        "has no required reviewers, wait timer or custom rule (only a branch policy: {policy})"
-                    ),
-                    None => "has no protection rules".to_string(),
-                };
-                return not_gated(what);
-            }
-            tracing::info!("gate check: `{name}` is protected by {}", gates.join(", "));
-            Ok(Some(format!("`{name}`: protected by {}", gates.join(", "))))
-        }
-        Ok(None) => not_gated(format!(
-            "was not found in `{}` (or the token cannot see it)",
-            github.repo()
-        )),
-        Err(e) => unchecked(
-            format!("the environment `{name}` could not be read: {e}"),
-            "grant the job `actions: read` so `token` can read the environment",
-        ),
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use secrecy::SecretString;
 use slipway_pypi::attest::{AttestMode, SigstoreUrls};
+use slipway_pypi::gate::Gate;
 use slipway_pypi::{
     Credentials, LocalOptions, OidcEnv, Patience, PromoteFrom, PublishRequest, RetryPolicy,
     TimeBounds, TrustedPublishing, VerifyWait,
@@ -70,27 +71,17 @@ pub struct Request {
     pub gate: Gate,
 }
 
-/// The gate check: is the job's deployment environment really protected?
-#[derive(Debug)]
-pub struct Gate {
-    /// Fail (rather than warn) when it is not, or cannot be told.
-    pub required: bool,
-    /// The GitHub client that reads the environment; `None` without a token.
-    pub github: Option<slipway_github::GitHub>,
-}
-
-impl Gate {
-    fn from_action(action: &Action) -> anyhow::Result<Self> {
-        let required = action.inputs.bool("require-protected-environment")?;
-        let github = match action.inputs.string("token") {
-            Some(_) => Some(slipway_github::client_from_inputs(
-                &action.inputs,
-                &action.commands,
-            )?),
-            None => None,
-        };
-        Ok(Self { required, github })
-    }
+/// The gate check's settings from `require-protected-environment` and `token`.
+fn gate(action: &Action) -> anyhow::Result<Gate> {
+    let required = action.inputs.bool("require-protected-environment")?;
+    let github = match action.inputs.string("token") {
+        Some(_) => Some(slipway_github::client_from_inputs(
+            &action.inputs,
+            &action.commands,
+        )?),
+        None => None,
+    };
+    Ok(Gate { required, github })
 }
 
 impl Request {
@@ -99,7 +90,7 @@ impl Request {
         Ok(Self {
             publish: publish_request(action)?,
             print_hash: action.inputs.bool("print-hash")?,
-            gate: Gate::from_action(action)?,
+            gate: gate(action)?,
         })
     }
 }

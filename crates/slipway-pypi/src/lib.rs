@@ -12,6 +12,7 @@ pub const TOKEN_USER: &str = "__token__";
 
 pub mod attest;
 pub mod dists;
+pub mod gate;
 mod hashing;
 pub mod http;
 pub mod index;
