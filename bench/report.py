@@ -120,9 +120,11 @@ def table(r):
                 f"({p['slipway']['runs']} runs)")
         ratios = {"slipway": f"{p['ratio_wall_slipway_twine']:.2f}x twine, "
                              f"{p['ratio_wall_slipway_uv']:.2f}x uv, "
-                             f"{p['ratio_wall_slipway_curl']:.2f}x curl"}
+                             f"{p['ratio_wall_slipway_curl']:.2f}x curl, "
+                             f"{p['ratio_wall_slipway_curl-4']:.2f}x curl-4"}
         ratios["curl"] = "one file after another"
-        _client_rows(lines, what, p, ["slipway", "twine", "uv", "curl"],
+        ratios["curl-4"] = "4 at once: the server's parallel floor"
+        _client_rows(lines, what, p, ["slipway", "twine", "uv", "curl", "curl-4"],
                      lambda c: ratios.get(c, ""))
         for way in ["upload", "download"]:
             d = w["assets"][way]

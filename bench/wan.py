@@ -2,7 +2,8 @@
 
 Every client talks to its server through `throttle.Throttle` (a bandwidth cap and a round-trip
 delay per TCP connection, on loopback). Publishing: `count` wheels of `size` bytes by pypi-publish,
-twine, uv publish and curl (one file after another, the sequential floor) to a fresh pypiserver.
+twine, uv publish, curl (one file after another, the sequential floor) and four curls at once
+(the server's parallel floor) to a fresh pypiserver.
 Release assets: the same number of files uploaded by draft-release and curl, and downloaded by
 fetch-assets and curl, against the fake GitHub whose answers point at the proxy (so uploads,
 API calls and the storage redirect all cross it). Downloads land in tmpfs so the disk's page
@@ -10,6 +11,7 @@ cache does not decide the figure. Same rotating-order repeats as the other cases
 """
 
 import os
+import shlex
 import shutil
 
 from cases import rotate
@@ -32,6 +34,19 @@ def _port(url):
     return int(url.rstrip("/").rsplit(":", 1)[1].split("/")[0])
 
 
+def _parallel_curl(bench, server, dist, files, n):
+    """The parallel floor: `n` curl processes at once, each uploading its share of the files
+    one after another (bare multipart POSTs, nothing checked), under one shell the launcher
+    measures."""
+    shares = [files[k::n] for k in range(n)]
+    commands = []
+    for share in shares:
+        argv, _ = bench._publish_argv("curl", server, dist, share)
+        commands.append(" ".join(shlex.quote(a) for a in argv) + ' & pids="$pids $!"')
+    script = "\n".join(commands) + '\nfor p in $pids; do wait "$p" || exit 1; done\n'
+    return ["/bin/sh", "-c", script]
+
+
 class Wan:
     """The WAN case on top of a `cases.Bench` (its runner, binaries and argv builders)."""
 
@@ -45,7 +60,11 @@ class Wan:
         with Throttle(self.rate, self.rtt) as proxy, PyPIServer(b.venv, b.work) as server:
             port = proxy.listen()
             proxy.forward(port, _port(server.url))
-            argv, env = b._publish_argv(client, _Behind(server, port), dist, files)
+            behind = _Behind(server, port)
+            if client == "curl-4":
+                argv, env = _parallel_curl(b, behind, dist, files, 4), {}
+            else:
+                argv, env = b._publish_argv(client, behind, dist, files)
             sample = b.runner.run(label, argv, env=env, cwd=b.work)
             want = sorted(os.path.basename(f) for f in files)
             if server.files() != want:
@@ -58,7 +77,7 @@ class Wan:
         b = self.bench
         dist = b.scratch("wan-dist-")
         files = many_wheels(dist, sizes["wan_count"], sizes["wan_size"])
-        clients = ["slipway", "twine", "uv", "curl"]
+        clients = ["slipway", "twine", "uv", "curl", "curl-4"]
         samples = {c: [] for c in clients}
         connections = {}
         for i in range(repeats):
@@ -73,7 +92,7 @@ class Wan:
             out[c] = median_of(samples[c])
             out[c]["connections"] = connections[c]
             out[c]["mb_per_s"] = out["bytes"] / 1e6 / out[c]["wall_s"]
-        for peer in ["twine", "uv", "curl"]:
+        for peer in ["twine", "uv", "curl", "curl-4"]:
             out[f"ratio_wall_slipway_{peer}"] = out["slipway"]["wall_s"] / out[peer]["wall_s"]
         return out
 
