@@ -15,6 +15,20 @@ from servers import PASSWORD, REPO, TOKEN, USER, FakeGitHub, PyPIServer
 from wheels import asset_files, release_wheels, total_size, write_wheel
 
 
+def asset_medians(runs, files):
+    """The asset rounds' medians: per way (upload, download) and client (slipway, curl), with
+    MB/s."""
+    total = total_size(files)
+    out = {"files": len(files), "bytes": total}
+    for way in ["upload", "download"]:
+        out[way] = {}
+        for who in ["slipway", "curl"]:
+            m = median_of([r[(way, who)] for r in runs])
+            m["mb_per_s"] = total / 1e6 / m["wall_s"]
+            out[way][who] = m
+    return out
+
+
 def fast_scratch(work, prefix):
     """A new directory in tmpfs (/dev/shm) when there is one, else under `work`: downloads
     measured there do not depend on how much of the disk's page cache is free."""
@@ -233,17 +247,11 @@ class Bench:
         src = self.scratch("assets-")
         files = asset_files(src, sizes["asset_small"], sizes["asset_count"], sizes["asset_big"])
         runs = [self.assets_round(files, src, i, "assets") for i in range(repeats)]
-        total = total_size(files)
+        out = asset_medians(runs, files)
         shutil.rmtree(src, ignore_errors=True)
-        out = {"files": len(files), "bytes": total}
         for way in ["upload", "download"]:
-            row = {}
-            for who in ["slipway", "curl"]:
-                m = median_of([r[(way, who)] for r in runs])
-                m["mb_per_s"] = total / 1e6 / m["wall_s"]
-                row[who] = m
+            row = out[way]
             row["ratio_throughput_slipway_curl"] = row["slipway"]["mb_per_s"] / row["curl"]["mb_per_s"]
-            out[way] = row
         return out
 
     # ---- start-up ------------------------------------------------------------------------

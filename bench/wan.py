@@ -14,7 +14,7 @@ import os
 import shlex
 import shutil
 
-from cases import rotate
+from cases import asset_medians, rotate
 from measure import median_of
 from servers import PyPIServer, FakeGitHub
 from throttle import Throttle
@@ -112,17 +112,11 @@ class Wan:
         src = b.scratch("wan-assets-")
         files = asset_files(src, sizes["wan_size"], sizes["wan_count"] - 1, sizes["wan_size"])
         runs = [self._assets_round(files, src, i) for i in range(repeats)]
-        total = total_size(files)
+        out = asset_medians(runs, files)
         shutil.rmtree(src, ignore_errors=True)
-        out = {"files": len(files), "bytes": total}
         for way in ["upload", "download"]:
-            row = {}
-            for who in ["slipway", "curl"]:
-                m = median_of([r[(way, who)] for r in runs])
-                m["mb_per_s"] = total / 1e6 / m["wall_s"]
-                row[who] = m
+            row = out[way]
             row["ratio_wall_slipway_curl"] = row["slipway"]["wall_s"] / row["curl"]["wall_s"]
-            out[way] = row
         return out
 
     def run(self, sizes, repeats):

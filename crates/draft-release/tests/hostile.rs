@@ -6,31 +6,24 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::{Harness, RunResult};
-use slipway_testkit::hostile::{self, Behaviour, EchoFormat, HostileServer, Paging, Rule};
+use slipway_testkit::hostile::{
+    self, Behaviour, EchoFormat, HostileServer, Paging, Rule, WITHIN, timed,
+};
 
 /// The release list (paged).
 const LIST: &str = "/repos/octo/widgets/releases";
 /// What a maintainer attached by hand to the draft.
 const NOTES: &[u8] = b"signed notes a maintainer attached by hand";
-/// A run against a hostile peer must end well within this.
-const WITHIN: Duration = Duration::from_secs(20);
-
 /// A step through `api` (as `api-url`) with short bounds and the dists of build 1.
 fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
     let h = step(fake).input("api-url", api.url()).short_bounds();
     write_dists(&h, 1);
     h
-}
-
-fn timed(h: &Harness) -> (RunResult, Duration) {
-    let t = Instant::now();
-    let run = h.run();
-    (run, t.elapsed())
 }
 
 /// A draft for [`TAG`] holding a hand-added `NOTES.txt`: (draft id, asset id).

@@ -5,21 +5,18 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{bytes_for, entries, step, sums};
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::{Harness, RunResult};
 use slipway_testkit::hostile::{
-    self, Behaviour, EchoFormat, EndlessFraming, HostileServer, Paging, Rule,
+    self, Behaviour, EchoFormat, EndlessFraming, HostileServer, Paging, Rule, WITHIN, timed,
 };
 
 const REPO: &str = "octo/demo";
 const TAG: &str = "v1.0.0";
 const LIST: &str = "/repos/octo/demo/releases";
-/// A run against a hostile peer must end well within this.
-const WITHIN: Duration = Duration::from_secs(20);
-
 /// One asset of the seeded release.
 struct Seeded {
     name: String,
@@ -72,12 +69,6 @@ fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
         .input("api-url", api.url())
         .input("tag", TAG)
         .short_bounds()
-}
-
-fn timed(h: &Harness) -> (RunResult, Duration) {
-    let t = Instant::now();
-    let run = h.run();
-    (run, t.elapsed())
 }
 
 fn dist(h: &Harness) -> Vec<String> {

@@ -4,17 +4,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::*;
-use slipway_testkit::harness::{Harness, RunResult};
-use slipway_testkit::hostile::{self, Behaviour, EchoFormat, HostileServer, Paging, Rule};
+use slipway_testkit::harness::Harness;
+use slipway_testkit::hostile::{
+    self, Behaviour, EchoFormat, HostileServer, Paging, Rule, WITHIN, timed,
+};
 
 /// The release list (paged).
 const LIST: &str = "/repos/octo/widgets/releases";
-/// A run against a hostile peer must end well within this.
-const WITHIN: Duration = Duration::from_secs(20);
-
 /// A step through `api` (as `api-url`) with short bounds, pruning to 5 builds / 1 day.
 fn through(fake: &slipway_testkit::github::FakeGitHub, api: &HostileServer) -> Harness {
     step(fake)
@@ -22,12 +19,6 @@ fn through(fake: &slipway_testkit::github::FakeGitHub, api: &HostileServer) -> H
         .input("keep-builds", "5")
         .input("keep-days", "1")
         .short_bounds()
-}
-
-fn timed(h: &Harness) -> (RunResult, Duration) {
-    let t = Instant::now();
-    let run = h.run();
-    (run, t.elapsed())
 }
 
 fn deletes(api: &HostileServer) -> Vec<String> {
@@ -77,29 +68,13 @@ fn a_release_list_that_links_back_to_its_first_page_prunes_nothing() {
 #[test]
 fn a_black_holed_api_ends_within_the_bounds_naming_the_silent_peer_rule() {
     let fake = fake();
-    let api = HostileServer::start().with(Rule::any(Behaviour::BlackHole));
-    let (run, took) = timed(&through(&fake, &api));
-    let run = run.assert_failure();
-    assert!(took < WITHIN, "took {took:?}");
-    for needle in ["`SLIPWAY_SILENT_TIMEOUT`", "hint: "] {
-        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
-    }
+    hostile::assert_black_hole_ends_in_time(|api| through(&fake, api));
 }
 
 #[test]
 fn a_dripping_api_ends_within_the_bounds_naming_the_low_speed_rule() {
     let fake = fake();
-    let body = format!("{{\"message\":\"{}\"}}", "x".repeat(4000));
-    let api =
-        HostileServer::start().with(Rule::any(Behaviour::drip(body, Duration::from_millis(100))));
-    let (run, took) = timed(&through(&fake, &api));
-    let run = run.assert_failure();
-    assert!(took < WITHIN, "took {took:?}");
-    assert!(
-        run.stderr.contains("`SLIPWAY_LOW_SPEED_LIMIT`"),
-        "{}",
-        run.stderr
-    );
+    hostile::assert_drip_ends_in_time(|api| through(&fake, api));
 }
 
 #[test]

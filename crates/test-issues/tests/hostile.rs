@@ -4,18 +4,15 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::*;
 use slipway_testkit::github::FakeGitHub;
-use slipway_testkit::harness::{Harness, RunResult};
-use slipway_testkit::hostile::{self, Behaviour, EchoFormat, HostileServer, Paging, Rule};
+use slipway_testkit::harness::Harness;
+use slipway_testkit::hostile::{
+    self, Behaviour, EchoFormat, HostileServer, Paging, Rule, WITHIN, timed,
+};
 
 /// The issues list (paged).
 const LIST: &str = "/repos/octo/widgets/issues";
-/// A run against a hostile peer must end well within this.
-const WITHIN: Duration = Duration::from_secs(20);
-
 #[test]
 fn a_report_that_is_not_xml_or_not_junit_is_named_and_nothing_is_written() {
     let fake = fake();
@@ -59,12 +56,6 @@ fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
         junit(&[("test_a", R::Fail("boom")), ("test_b", R::Pass)]),
     );
     h
-}
-
-fn timed(h: &Harness) -> (RunResult, Duration) {
-    let t = Instant::now();
-    let run = h.run();
-    (run, t.elapsed())
 }
 
 fn writes_seen(api: &HostileServer) -> Vec<String> {
@@ -115,29 +106,13 @@ fn an_issue_list_that_links_back_to_its_first_page_opens_nothing() {
 #[test]
 fn a_black_holed_api_ends_within_the_bounds_naming_the_silent_peer_rule() {
     let fake = fake();
-    let api = HostileServer::start().with(Rule::any(Behaviour::BlackHole));
-    let (run, took) = timed(&through(&fake, &api));
-    let run = run.assert_failure();
-    assert!(took < WITHIN, "took {took:?}");
-    for needle in ["`SLIPWAY_SILENT_TIMEOUT`", "hint: "] {
-        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
-    }
+    hostile::assert_black_hole_ends_in_time(|api| through(&fake, api));
 }
 
 #[test]
 fn a_dripping_api_ends_within_the_bounds_naming_the_low_speed_rule() {
     let fake = fake();
-    let body = format!("{{\"message\":\"{}\"}}", "x".repeat(4000));
-    let api =
-        HostileServer::start().with(Rule::any(Behaviour::drip(body, Duration::from_millis(100))));
-    let (run, took) = timed(&through(&fake, &api));
-    let run = run.assert_failure();
-    assert!(took < WITHIN, "took {took:?}");
-    assert!(
-        run.stderr.contains("`SLIPWAY_LOW_SPEED_LIMIT`"),
-        "{}",
-        run.stderr
-    );
+    hostile::assert_drip_ends_in_time(|api| through(&fake, api));
 }
 
 #[test]

@@ -3,17 +3,16 @@
 //! loop stop with a message; an HTML page where the API should be says to check `api-url`; an
 //! echoed token never shows.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use slipway_testkit::github::{FakeGitHub, ReleaseSeed};
 use slipway_testkit::harness::{Harness, RunResult};
-use slipway_testkit::hostile::{self, Behaviour, EchoFormat, HostileServer, Paging, Rule};
+use slipway_testkit::hostile::{
+    self, Behaviour, EchoFormat, HostileServer, Paging, Rule, WITHIN, timed,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_version-bump");
 const REPO: &str = "octo/demo";
-/// A run against a hostile peer must end well within this.
-const WITHIN: Duration = Duration::from_secs(20);
-
 /// A PEP 621 project at 1.3.0, compared through `api` with short bounds.
 fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
     let h = Harness::new(BIN)
@@ -25,12 +24,6 @@ fn through(fake: &FakeGitHub, api: &HostileServer) -> Harness {
         "[project]\nname = \"demo\"\nversion = \"1.3.0\"\n",
     );
     h
-}
-
-fn timed(h: &Harness) -> (RunResult, Duration) {
-    let t = Instant::now();
-    let run = h.run();
-    (run, t.elapsed())
 }
 
 /// The run failed within [`WITHIN`], its message naming every needle and a hint; no output.

@@ -362,6 +362,46 @@ pub fn github_with_token(token: &str, repo: &str) -> crate::github::FakeGitHub {
     fake
 }
 
+/// How long a run against a hostile peer may take with [`crate::harness::Harness::short_bounds`].
+pub const WITHIN: Duration = Duration::from_secs(20);
+
+/// Runs `h` and says how long it took.
+pub fn timed(h: &crate::harness::Harness) -> (crate::harness::RunResult, Duration) {
+    let t = Instant::now();
+    let run = h.run();
+    (run, t.elapsed())
+}
+
+/// A GitHub API that black-holes every request: the run `through` builds in front of it must
+/// fail within [`WITHIN`], naming the silent-peer rule (`SLIPWAY_SILENT_TIMEOUT`) with a hint.
+pub fn assert_black_hole_ends_in_time(
+    through: impl FnOnce(&HostileServer) -> crate::harness::Harness,
+) {
+    let api = HostileServer::start().with(Rule::any(Behaviour::BlackHole));
+    let (run, took) = timed(&through(&api));
+    let run = run.assert_failure();
+    assert!(took < WITHIN, "took {took:?}");
+    for needle in ["`SLIPWAY_SILENT_TIMEOUT`", "hint: "] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+}
+
+/// A GitHub API that drips a 4 KB error body at 1 byte per 100 ms: the run `through` builds in
+/// front of it must fail within [`WITHIN`], naming the low-speed rule (`SLIPWAY_LOW_SPEED_LIMIT`).
+pub fn assert_drip_ends_in_time(through: impl FnOnce(&HostileServer) -> crate::harness::Harness) {
+    let body = format!("{{\"message\":\"{}\"}}", "x".repeat(4000));
+    let api =
+        HostileServer::start().with(Rule::any(Behaviour::drip(body, Duration::from_millis(100))));
+    let (run, took) = timed(&through(&api));
+    let run = run.assert_failure();
+    assert!(took < WITHIN, "took {took:?}");
+    assert!(
+        run.stderr.contains("`SLIPWAY_LOW_SPEED_LIMIT`"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A proxy in front of `fake` whose every repository call answers `status` with an error page
 /// (in `format`) quoting the request's headers, the token among them.
 pub fn echoing_api(
