@@ -370,39 +370,63 @@ pub enum Served {
     },
 }
 
-/// What `index` serves as `filename` of project `name`, compared by sha256 with a local file of
-/// `size` bytes. `credential` goes to its own origin only (a file URL on another host gets
-/// none); every request goes through the transport (retries, time bounds, caps).
-pub async fn served(
-    transport: &Transport,
-    index: &Url,
-    name: &str,
-    filename: &str,
-    size: u64,
+/// Reads which files an index serves, each project's page once (a new `Pages` reads afresh).
+/// `credential` goes to the index's own origin only (a file URL on another host gets none);
+/// every request goes through the transport (retries, time bounds, caps).
+#[derive(Debug)]
+pub struct Pages<'a> {
+    transport: &'a Transport,
+    index: &'a Url,
     credential: Option<Credential>,
-) -> Result<Served, IndexError> {
-    let page = project_files(transport, index, name, credential.clone()).await?;
-    if page.redirected_to.is_some() {
-        return Ok(Served::Absent {
-            redirected_to: page.redirected_to,
-        });
+    read: std::collections::BTreeMap<String, ProjectFiles>,
+}
+
+impl<'a> Pages<'a> {
+    /// Nothing read yet.
+    pub fn new(transport: &'a Transport, index: &'a Url, credential: Option<Credential>) -> Self {
+        Self {
+            transport,
+            index,
+            credential,
+            read: std::collections::BTreeMap::new(),
+        }
     }
-    let Some(file) = page.files.into_iter().find(|f| f.filename == filename) else {
-        return Ok(Served::Absent {
-            redirected_to: None,
-        });
-    };
-    let mut shown = file.url.clone();
-    shown.set_fragment(None);
-    let url = transport.show(&shown);
-    let sha256 = match file.sha256 {
-        Some(sha) => sha,
-        None => match download_sha256(transport, &file.url, credential, size).await? {
-            RemoteHash::Sha256(sha) => sha,
-            RemoteHash::Longer => return Ok(Served::Longer { url }),
-        },
-    };
-    Ok(Served::Sha256 { sha256, url })
+
+    /// What the index serves as `filename` of project `name`, compared by sha256 with a local
+    /// file of `size` bytes.
+    pub async fn served(
+        &mut self,
+        name: &str,
+        filename: &str,
+        size: u64,
+    ) -> Result<Served, IndexError> {
+        let (transport, credential) = (self.transport, self.credential.clone());
+        let key = crate::metadata::normalize_name(name);
+        let page = match self.read.get(&key) {
+            Some(page) => page.clone(),
+            None => {
+                let page = project_files(transport, self.index, name, credential.clone()).await?;
+                self.read.insert(key, page.clone());
+                page
+            }
+        };
+        let Some(file) = page.files.into_iter().find(|f| f.filename == filename) else {
+            return Ok(Served::Absent {
+                redirected_to: None,
+            });
+        };
+        let mut shown = file.url.clone();
+        shown.set_fragment(None);
+        let url = transport.show(&shown);
+        let sha256 = match file.sha256 {
+            Some(sha) => sha,
+            None => match download_sha256(transport, &file.url, credential, size).await? {
+                RemoteHash::Sha256(sha) => sha,
+                RemoteHash::Longer => return Ok(Served::Longer { url }),
+            },
+        };
+        Ok(Served::Sha256 { sha256, url })
+    }
 }
 
 #[cfg(test)]

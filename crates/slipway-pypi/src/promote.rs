@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::dists::LocalDist;
 use crate::http::Credentials;
-use crate::index::{IndexError, Served, served};
+use crate::index::{IndexError, Pages, Served};
 
 /// The staging index to promote from.
 #[derive(Debug, Clone)]
@@ -138,22 +138,17 @@ pub async fn check(
     let credential = from.auth.as_ref().map(|a| a.for_origin(&from.index));
     let mut proofs = Vec::new();
     let mut found = Vec::new();
+    let mut pages = Pages::new(transport, &from.index, credential);
     for dist in dists {
         let filename = dist.file.filename.clone();
         let local = dist.hashes.sha256.clone();
-        let answer = served(
-            transport,
-            &from.index,
-            dist.name(),
-            &filename,
-            dist.hashes.size,
-            credential.clone(),
-        )
-        .await
-        .map_err(|source| PromoteError::Index {
-            index: shown.clone(),
-            source,
-        })?;
+        let answer = pages
+            .served(dist.name(), &filename, dist.hashes.size)
+            .await
+            .map_err(|source| PromoteError::Index {
+                index: shown.clone(),
+                source,
+            })?;
         match answer {
             Served::Sha256 { sha256, url } if sha256 == local => {
                 tracing::info!("`{filename}`: on the staging index with sha256 {sha256} ({url})");

@@ -10,7 +10,7 @@ use slipway_runner::Env;
 use slipway_runner::env::SLIPWAY_VERIFY_WAIT;
 use url::Url;
 
-use crate::index::{IndexError, Served, served};
+use crate::index::{IndexError, Pages, Served};
 use crate::publish::{FileReport, FileStatus};
 
 /// The default longest wait for an index's pages to show what was uploaded.
@@ -156,23 +156,19 @@ pub async fn read_back(
     let mut verified: Vec<Verified> = Vec::new();
     loop {
         let mut missing = Vec::new();
+        // Each pass reads each project's page once, afresh.
+        let mut pages = Pages::new(transport, index, credential.clone());
         for file in expected {
             if verified.iter().any(|v| v.filename == file.filename) {
                 continue;
             }
-            let answer = served(
-                transport,
-                index,
-                &file.name,
-                &file.filename,
-                file.size,
-                credential.clone(),
-            )
-            .await
-            .map_err(|source| VerifyError::Index {
-                index: shown.clone(),
-                source,
-            })?;
+            let answer = pages
+                .served(&file.name, &file.filename, file.size)
+                .await
+                .map_err(|source| VerifyError::Index {
+                    index: shown.clone(),
+                    source,
+                })?;
             let other = |served: String| VerifyError::OtherBytes {
                 index: shown.clone(),
                 filename: file.filename.clone(),
